@@ -1,0 +1,36 @@
+// Package jsoncodec is the one goka codec the project uses: JSON for any type,
+// decoding always to a pointer so callers type-assert exactly one shape.
+package jsoncodec
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Codec encodes T (or *T) as JSON and decodes to *T.
+type Codec[T any] struct{}
+
+// Encode marshals a T or *T.
+func (Codec[T]) Encode(value any) ([]byte, error) {
+	switch v := value.(type) {
+	case *T:
+		if v == nil {
+			return nil, fmt.Errorf("encode %T: nil pointer", value)
+		}
+		return json.Marshal(v)
+	case T:
+		return json.Marshal(v)
+	default:
+		var zero T
+		return nil, fmt.Errorf("encode: got %T, want %T", value, zero)
+	}
+}
+
+// Decode unmarshals data into a new *T.
+func (Codec[T]) Decode(data []byte) (any, error) {
+	v := new(T)
+	if err := json.Unmarshal(data, v); err != nil {
+		return nil, fmt.Errorf("decode %T: %w", *v, err)
+	}
+	return v, nil
+}

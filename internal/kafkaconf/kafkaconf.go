@@ -1,0 +1,161 @@
+// Package kafkaconf turns the connection flags every command shares into
+// sarama and goka configuration, fixing goka's defaults that do not fit
+// current Kafka or a single broker.
+package kafkaconf
+
+import (
+	"errors"
+	"fmt"
+	"hash"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/lovoo/goka"
+)
+
+// Version is the protocol version spoken to the brokers. goka's default
+// (2.0) is below what Kafka 4 accepts.
+var Version = sarama.V3_9_0_0
+
+// Tuning values.
+const (
+	// FlushFrequency bounds how long a produced message may wait in the
+	// producer's buffer: goka's default of 100ms is a latency floor per hop.
+	FlushFrequency = 5 * time.Millisecond
+	// FlushBytes flushes earlier under load.
+	FlushBytes = 256 * 1024
+	// StreamRetention is the retention of stream (non-table) topics.
+	StreamRetention = 7 * 24 * time.Hour
+	// DefaultPartitions is the partition count the seeds ask for.
+	DefaultPartitions = 3
+)
+
+// Config is what a command needs to reach Kafka.
+type Config struct {
+	Brokers     []string
+	Partitions  int // partitions of every topic the system creates
+	Replication int // replication factor of every topic the system creates
+	ClientID    string
+}
+
+// ParseBrokers splits a comma separated host:port list.
+func ParseBrokers(s string) []string {
+	var out []string
+	for _, b := range strings.Split(s, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// Validate reports the first thing wrong with c.
+func (c Config) Validate() error {
+	if len(c.Brokers) == 0 {
+		return errors.New("no brokers given")
+	}
+	if c.Partitions < 1 {
+		return fmt.Errorf("partitions %d: want at least 1", c.Partitions)
+	}
+	if c.Replication < 1 {
+		return fmt.Errorf("replication %d: want at least 1", c.Replication)
+	}
+	return nil
+}
+
+// Sarama returns a fresh sarama config for c. Each caller gets its own copy:
+// sarama and goka builders write ClientID and Partitioner into it.
+func (c Config) Sarama() *sarama.Config {
+	cfg := goka.DefaultConfig()
+	cfg.Version = Version
+	if c.ClientID != "" {
+		cfg.ClientID = c.ClientID
+	}
+	cfg.Producer.Flush.Frequency = FlushFrequency
+	cfg.Producer.Flush.Bytes = FlushBytes
+	cfg.Producer.Compression = sarama.CompressionNone
+	// Idempotent producing keeps every partition in order across retries,
+	// which the per-key offset deduplication relies on.
+	cfg.Producer.Idempotent = true
+	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	cfg.Net.MaxOpenRequests = 1
+	cfg.Consumer.IsolationLevel = sarama.ReadCommitted
+	cfg.Metadata.RefreshFrequency = time.Minute
+	return cfg
+}
+
+// TopicManagerConfig asks for the replication factor and retention the
+// system's topic provisioning uses, and warns on mismatches: provisioning
+// itself fails on a table topic that is not compacted.
+func (c Config) TopicManagerConfig(logger *slog.Logger) *goka.TopicManagerConfig {
+	tm := goka.NewTopicManagerConfig()
+	tm.Table.Replication = c.Replication
+	tm.Stream.Replication = c.Replication
+	tm.Stream.Retention = StreamRetention
+	tm.MismatchBehavior = goka.TMConfigMismatchBehaviorWarn
+	return tm
+}
+
+// TopicManagerBuilder builds goka topic managers from c.
+func (c Config) TopicManagerBuilder(logger *slog.Logger) goka.TopicManagerBuilder {
+	return func(brokers []string) (goka.TopicManager, error) {
+		return goka.NewTopicManager(brokers, c.Sarama(), c.TopicManagerConfig(logger))
+	}
+}
+
+func (c Config) producerBuilder() goka.ProducerBuilder {
+	return func(brokers []string, clientID string, hasher func() hash.Hash32) (goka.Producer, error) {
+		cfg := c.Sarama()
+		cfg.ClientID = clientID
+		cfg.Producer.Partitioner = sarama.NewCustomHashPartitioner(hasher)
+		return goka.NewProducer(brokers, cfg)
+	}
+}
+
+func (c Config) consumerGroupBuilder() goka.ConsumerGroupBuilder {
+	return func(brokers []string, group, clientID string) (sarama.ConsumerGroup, error) {
+		cfg := c.Sarama()
+		cfg.ClientID = clientID
+		return sarama.NewConsumerGroup(brokers, group, cfg)
+	}
+}
+
+func (c Config) consumerBuilder() goka.SaramaConsumerBuilder {
+	return func(brokers []string, clientID string) (sarama.Consumer, error) {
+		cfg := c.Sarama()
+		cfg.ClientID = clientID
+		return sarama.NewConsumer(brokers, cfg)
+	}
+}
+
+// ProcessorOptions are the goka options every processor runs with.
+func (c Config) ProcessorOptions(logger *slog.Logger) []goka.ProcessorOption {
+	return []goka.ProcessorOption{
+		goka.WithTopicManagerBuilder(c.TopicManagerBuilder(logger)),
+		goka.WithProducerBuilder(c.producerBuilder()),
+		goka.WithConsumerGroupBuilder(c.consumerGroupBuilder()),
+		goka.WithConsumerSaramaBuilder(c.consumerBuilder()),
+		goka.WithLogger(Logger(logger)),
+	}
+}
+
+// ViewOptions are the goka options every view runs with.
+func (c Config) ViewOptions(logger *slog.Logger) []goka.ViewOption {
+	return []goka.ViewOption{
+		goka.WithViewTopicManagerBuilder(c.TopicManagerBuilder(logger)),
+		goka.WithViewConsumerSaramaBuilder(c.consumerBuilder()),
+		goka.WithViewLogger(Logger(logger)),
+		goka.WithViewAutoReconnect(),
+	}
+}
+
+// EmitterOptions are the goka options every emitter runs with.
+func (c Config) EmitterOptions(logger *slog.Logger) []goka.EmitterOption {
+	return []goka.EmitterOption{
+		goka.WithEmitterTopicManagerBuilder(c.TopicManagerBuilder(logger)),
+		goka.WithEmitterProducerBuilder(c.producerBuilder()),
+		goka.WithEmitterLogger(Logger(logger)),
+	}
+}
