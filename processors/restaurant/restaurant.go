@@ -1,0 +1,138 @@
+// Package restaurant keeps per-restaurant statistics of placed orders.
+package restaurant
+
+import (
+	"sort"
+	"time"
+
+	"github.com/lovoo/goka"
+
+	"github.com/orderstream/orderstream/internal/jsoncodec"
+	"github.com/orderstream/orderstream/processors/exactly"
+	"github.com/orderstream/orderstream/processors/global"
+	"github.com/orderstream/orderstream/processors/registry"
+)
+
+// Group is the goka group of the restaurant processor; its table is Table.
+const Group goka.Group = "restaurant"
+
+// Table is the restaurant group table: restaurant_id → Stats.
+var Table = goka.GroupTable(Group)
+
+// TopItems is how many items Stats ranks.
+const TopItems = 5
+
+// ItemCount is how many units of a menu item were ordered.
+type ItemCount struct {
+	SKU string `json:"sku"`
+	Qty int64  `json:"qty"`
+}
+
+// Stats are one restaurant's statistics over its placed, valid orders.
+type Stats struct {
+	RestaurantID  string      `json:"restaurant_id"`
+	Orders        int64       `json:"orders"`
+	RevenueCents  int64       `json:"revenue_cents"`
+	Items         int64       `json:"items"`
+	AvgOrderCents int64       `json:"avg_order_cents"`
+	FirstOrderAt  time.Time   `json:"first_order_at"`
+	LastOrderAt   time.Time   `json:"last_order_at"`
+	TopItems      []ItemCount `json:"top_items"`
+	// ItemQty counts units per sku; menus are small, so it stays small.
+	ItemQty map[string]int64 `json:"item_qty"`
+	// First is the Seq of the restaurant's first order; Applied the
+	// highest Seq applied per registry partition.
+	First   exactly.Pos     `json:"first"`
+	Applied exactly.Applied `json:"applied"`
+}
+
+// StatsCodec encodes *Stats.
+type StatsCodec = jsoncodec.Codec[Stats]
+
+// Define returns the restaurant group graph.
+func Define() *goka.GroupGraph {
+	return goka.DefineGroup(Group,
+		goka.Input(registry.ByRestaurant, new(registry.PlacedCodec), count),
+		goka.Persist(new(StatsCodec)),
+		goka.Output(global.Deltas, new(global.DeltaCodec)),
+	)
+}
+
+func count(ctx goka.Context, msg any) {
+	p := msg.(*registry.Placed)
+	s, _ := ctx.Value().(*Stats)
+	if s == nil {
+		s = &Stats{RestaurantID: ctx.Key()}
+	}
+	// A redelivered order is not applied again, but its writes are
+	// repeated: the first attempt may have died before they landed.
+	s.Apply(p)
+	ctx.SetValue(s)
+	ctx.Emit(global.Deltas, global.ShardKey(Group, ctx.Partition()), s.Delta(p))
+}
+
+// Apply adds the order to s unless it was applied already, and reports
+// whether s changed.
+func (s *Stats) Apply(p *registry.Placed) bool {
+	if s.Applied.Seen(p.Seq) {
+		return false
+	}
+	s.Applied = s.Applied.Mark(p.Seq)
+	o := &p.Order
+	if s.Orders == 0 {
+		s.First = p.Seq
+		s.FirstOrderAt = o.PlacedAt
+	}
+	s.Orders++
+	s.RevenueCents += o.TotalCents
+	s.AvgOrderCents = s.RevenueCents / s.Orders
+	if s.ItemQty == nil {
+		s.ItemQty = make(map[string]int64)
+	}
+	for _, it := range o.Items {
+		s.Items += it.Qty
+		s.ItemQty[it.SKU] += it.Qty
+	}
+	if o.PlacedAt.After(s.LastOrderAt) {
+		s.LastOrderAt = o.PlacedAt
+	}
+	if o.PlacedAt.Before(s.FirstOrderAt) {
+		s.FirstOrderAt = o.PlacedAt
+	}
+	s.TopItems = Top(s.ItemQty, TopItems)
+	return true
+}
+
+// Delta is the order's contribution to the global statistics; the same
+// order always yields the same delta, bar the standing, which only grows.
+func (s *Stats) Delta(p *registry.Placed) *global.Delta {
+	d := &global.Delta{
+		Seq:          p.Seq,
+		Orders:       1,
+		RevenueCents: p.Order.TotalCents,
+		Items:        p.Order.Quantity(),
+		Restaurant:   &global.Ranked{RestaurantID: s.RestaurantID, RevenueCents: s.RevenueCents, Orders: s.Orders},
+	}
+	if s.First == p.Seq {
+		d.NewRestaurants = 1
+	}
+	return d
+}
+
+// Top ranks the n items with the most units, ties by sku.
+func Top(qty map[string]int64, n int) []ItemCount {
+	out := make([]ItemCount, 0, len(qty))
+	for sku, q := range qty {
+		out = append(out, ItemCount{SKU: sku, Qty: q})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Qty != out[j].Qty {
+			return out[i].Qty > out[j].Qty
+		}
+		return out[i].SKU < out[j].SKU
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
