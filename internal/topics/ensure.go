@@ -1,0 +1,197 @@
+package topics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/orderstream/orderstream/internal/kafkaconf"
+)
+
+// Tuning values.
+const (
+	// ConnectTimeout bounds how long Ensure waits for an unreachable
+	// broker: long enough for a broker started at the same time as the
+	// provisioning, short enough to report a wrong address.
+	ConnectTimeout = 30 * time.Second
+	// ConnectBackoff is the pause between connection attempts.
+	ConnectBackoff = 500 * time.Millisecond
+)
+
+// Ensure creates every topic of specs that does not exist yet, with
+// cfg.Partitions partitions, cfg.Replication replicas and the spec's
+// cleanup policy (streams also with retention kafkaconf.StreamRetention),
+// and leaves existing topics alone. It returns what the broker has for
+// every spec, in spec order.
+//
+// An existing topic that does not fit is reported as a *MismatchError,
+// joined with any others, alongside the complete infos:
+//   - a table topic that is not compacted: goka accepts it, and a
+//     processor recovering its table from it reads every update ever
+//     made or, once retention has run, silently loses keys;
+//   - a stream topic that is compacted: it drops events;
+//   - a partition count other than cfg.Partitions: goka requires the
+//     input streams of a group and its table to be co-partitioned, and
+//     the streams between groups are keyed for the partition counts the
+//     system was started with.
+//
+// A topic another process creates concurrently is fine. Ensure waits up
+// to ConnectTimeout for the brokers to become reachable, unless ctx ends
+// first.
+func Ensure(ctx context.Context, cfg kafkaconf.Config, specs []Spec) ([]Info, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("ensure topics: %w", err)
+	}
+	if err := validate(specs); err != nil {
+		return nil, fmt.Errorf("ensure topics: %w", err)
+	}
+	admin, err := connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	infos, err := ensure(ctx, admin, cfg, specs)
+	if cerr := admin.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("close admin: %w", cerr))
+	}
+	return infos, err
+}
+
+func ensure(ctx context.Context, admin sarama.ClusterAdmin, cfg kafkaconf.Config, specs []Spec) ([]Info, error) {
+	existing, err := admin.ListTopics()
+	if err != nil {
+		return nil, fmt.Errorf("list topics: %w", err)
+	}
+	created := map[string]bool{}
+	raced := false
+	for _, s := range specs {
+		if _, ok := existing[s.Name]; ok {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("create topic %s: %w", s.Name, err)
+		}
+		switch err := admin.CreateTopic(s.Name, detail(cfg, s), false); {
+		case err == nil:
+			created[s.Name] = true
+		case errors.Is(err, sarama.ErrTopicAlreadyExists):
+			raced = true // created by someone else since we listed
+		default:
+			return nil, fmt.Errorf("create topic %s: %w", s.Name, err)
+		}
+	}
+	if raced {
+		// Check what the other creator made.
+		if existing, err = admin.ListTopics(); err != nil {
+			return nil, fmt.Errorf("list topics: %w", err)
+		}
+	}
+
+	infos := make([]Info, 0, len(specs))
+	var mismatches []error
+	for _, s := range specs {
+		if created[s.Name] {
+			// What was asked for: the broker rejects rather than alters a
+			// request it cannot meet.
+			infos = append(infos, Info{Name: s.Name, Partitions: cfg.Partitions, Replication: cfg.Replication, Policy: s.Policy(), Created: true})
+			continue
+		}
+		d, ok := existing[s.Name]
+		if !ok {
+			// Created concurrently but not yet in this broker's metadata.
+			return nil, fmt.Errorf("topic %s: created by another client but not listed yet, retry", s.Name)
+		}
+		info := Info{Name: s.Name, Partitions: int(d.NumPartitions), Replication: int(d.ReplicationFactor), Policy: policy(d)}
+		infos = append(infos, info)
+		mismatches = append(mismatches, check(s, info, cfg.Partitions)...)
+	}
+	return infos, errors.Join(mismatches...)
+}
+
+// check returns a *MismatchError for each way an existing topic does not fit s.
+func check(s Spec, info Info, partitions int) []error {
+	var errs []error
+	if info.Partitions != partitions {
+		errs = append(errs, &MismatchError{Topic: s.Name, Setting: "partitions", Got: strconv.Itoa(info.Partitions), Want: strconv.Itoa(partitions)})
+	}
+	policies := strings.Split(info.Policy, ",")
+	for i := range policies {
+		policies[i] = strings.TrimSpace(policies[i])
+	}
+	compacted := slices.Contains(policies, PolicyCompact)
+	expires := slices.Contains(policies, PolicyDelete)
+	if s.Table && (!compacted || expires) || !s.Table && compacted {
+		errs = append(errs, &MismatchError{Topic: s.Name, Setting: "cleanup.policy", Got: info.Policy, Want: s.Policy()})
+	}
+	return errs
+}
+
+// detail is how the topic of s is created.
+func detail(cfg kafkaconf.Config, s Spec) *sarama.TopicDetail {
+	entries := map[string]*string{"cleanup.policy": ptr(s.Policy())}
+	if !s.Table {
+		entries["retention.ms"] = ptr(strconv.FormatInt(kafkaconf.StreamRetention.Milliseconds(), 10))
+	}
+	return &sarama.TopicDetail{
+		NumPartitions:     int32(cfg.Partitions),
+		ReplicationFactor: int16(cfg.Replication),
+		ConfigEntries:     entries,
+	}
+}
+
+// policy returns the cleanup policy of an existing topic. sarama lists only
+// configs set on the topic; unset, the broker's default applies, which is
+// Kafka's default unless an operator changed log.cleanup.policy.
+func policy(d sarama.TopicDetail) string {
+	if p := d.ConfigEntries["cleanup.policy"]; p != nil {
+		return *p
+	}
+	return PolicyDelete
+}
+
+func validate(specs []Spec) error {
+	seen := map[string]bool{}
+	for _, s := range specs {
+		if s.Name == "" {
+			return errors.New("topic with empty name")
+		}
+		if seen[s.Name] {
+			return fmt.Errorf("topic %s listed twice", s.Name)
+		}
+		seen[s.Name] = true
+	}
+	return nil
+}
+
+// connect returns an admin client for cfg's brokers, retrying while none
+// is reachable.
+func connect(ctx context.Context, cfg kafkaconf.Config) (sarama.ClusterAdmin, error) {
+	brokers := strings.Join(cfg.Brokers, ",")
+	deadline := time.Now().Add(ConnectTimeout)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("connect to %s: %w", brokers, err)
+		}
+		admin, err := sarama.NewClusterAdmin(cfg.Brokers, cfg.Sarama())
+		if err == nil {
+			return admin, nil
+		}
+		if !errors.Is(err, sarama.ErrOutOfBrokers) || time.Now().Add(ConnectBackoff).After(deadline) {
+			return nil, fmt.Errorf("connect to %s: %w", brokers, err)
+		}
+		t := time.NewTimer(ConnectBackoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("connect to %s: %w (last attempt: %v)", brokers, ctx.Err(), err)
+		case <-t.C:
+		}
+	}
+}
+
+func ptr(s string) *string { return &s }
