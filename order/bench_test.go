@@ -1,0 +1,23 @@
+package order_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/orderstream/orderstream/order"
+)
+
+func BenchmarkParse(b *testing.B) {
+	o := validOrder()
+	data, err := json.Marshal(o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := order.Parse(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,58 @@
+package global_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/orderstream/orderstream/processors/global"
+)
+
+// benchStandings are 50 restaurants of one shard, for deltas to cycle over.
+func benchStandings() []global.Ranked {
+	rs := make([]global.Ranked, 50)
+	for i := range rs {
+		rs[i] = rk(fmt.Sprintf("restaurant-%04d", i), int64(1000*(i+1)), int64(i+1))
+	}
+	return rs
+}
+
+func BenchmarkShardApply(b *testing.B) {
+	rs := benchStandings()
+	var s global.Shard
+	d := &global.Delta{Orders: 1, RevenueCents: 3450, Items: 4}
+	for i := range rs {
+		d.Seq.Offset = int64(i)
+		d.Restaurant = &rs[i]
+		s.Apply(d)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		r := &rs[i%len(rs)]
+		r.RevenueCents += 3450
+		r.Orders++
+		d.Seq.Offset++
+		d.Restaurant = r
+		if !s.Apply(d) {
+			b.Fatal("not applied")
+		}
+		i++
+	}
+}
+
+func BenchmarkRank(b *testing.B) {
+	rs := benchStandings()
+	var top []global.Ranked
+	for _, r := range rs {
+		top = global.Rank(top, r, global.TopN)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		r := &rs[i%len(rs)]
+		r.RevenueCents += 3450
+		r.Orders++
+		top = global.Rank(top, *r, global.TopN)
+		i++
+	}
+}
