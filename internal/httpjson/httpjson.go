@@ -1,0 +1,41 @@
+// Package httpjson writes JSON HTTP responses, the one shape every handler
+// of the system answers in, errors included.
+package httpjson
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+)
+
+// internalError is the body sent when a response cannot be encoded.
+const internalError = `{"error":"internal error: response not encodable"}` + "\n"
+
+// errorBody is the body of every error response.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+// WriteJSON writes v as the JSON body of a response with the given status.
+// A v that cannot be encoded is a bug; the client then gets a 500 with an
+// error body rather than a truncated document. Write errors mean the client
+// has gone and are ignored.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(internalError)
+	} else {
+		body = append(body, '\n')
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// WriteError writes {"error": message} with the given status, the message
+// formatted as by fmt.Sprintf.
+func WriteError(w http.ResponseWriter, status int, format string, args ...any) {
+	WriteJSON(w, status, errorBody{Error: fmt.Sprintf(format, args...)})
+}
