@@ -38,6 +38,8 @@ type Config struct {
 	Partitions  int // partitions of every topic the system creates
 	Replication int // replication factor of every topic the system creates
 	ClientID    string
+	SASL        SASLConfig
+	TLS         TLSConfig
 }
 
 // ParseBrokers splits a comma separated host:port list.
@@ -62,11 +64,16 @@ func (c Config) Validate() error {
 	if c.Replication < 1 {
 		return fmt.Errorf("replication %d: want at least 1", c.Replication)
 	}
-	return nil
+	if err := c.SASL.validate(); err != nil {
+		return err
+	}
+	return c.TLS.validate()
 }
 
 // Sarama returns a fresh sarama config for c. Each caller gets its own copy:
-// sarama and goka builders write ClientID and Partitioner into it.
+// sarama and goka builders write ClientID and Partitioner into it. Every
+// client of the system is configured here, so SASL and TLS apply to all
+// of them.
 func (c Config) Sarama() *sarama.Config {
 	cfg := goka.DefaultConfig()
 	cfg.Version = Version
@@ -82,7 +89,13 @@ func (c Config) Sarama() *sarama.Config {
 	cfg.Producer.RequiredAcks = sarama.WaitForAll
 	cfg.Net.MaxOpenRequests = 1
 	cfg.Consumer.IsolationLevel = sarama.ReadCommitted
+	// A group that starts for the first time reads its streams from the
+	// beginning: goka's default (newest) silently skips every order
+	// written before the processor first joined.
+	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
 	cfg.Metadata.RefreshFrequency = time.Minute
+	c.SASL.apply(cfg)
+	c.TLS.apply(cfg)
 	return cfg
 }
 
