@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"path/filepath"
+
+	"github.com/orderstream/orderstream/emitters"
+	"github.com/orderstream/orderstream/emitters/simulator"
+	"github.com/orderstream/orderstream/internal/broker"
+	"github.com/orderstream/orderstream/internal/kafkaconf"
+	"github.com/orderstream/orderstream/internal/metrics"
+	"github.com/orderstream/orderstream/processors"
+	"github.com/orderstream/orderstream/processors/runner"
+	"github.com/orderstream/orderstream/views"
+)
+
+func init() {
+	register("demo", "run everything in one process: broker, topics, processors, views, HTTP and the simulator", setupDemo)
+}
+
+type demoConfig struct {
+	dataDir     string
+	kafkaListen string
+	brokers     string
+	partitions  int
+	http        string
+	sim         simulator.Config
+}
+
+func setupDemo(fs *flag.FlagSet) func(context.Context, *env) error {
+	c := &demoConfig{}
+	fs.StringVar(&c.dataDir, "data-dir", "./data", "directory of all state: broker log, processor and view tables")
+	fs.StringVar(&c.kafkaListen, "kafka-listen", "127.0.0.1:9092", "listen address of the embedded broker")
+	fs.StringVar(&c.brokers, "brokers", "", "use this Kafka cluster instead of the embedded broker")
+	fs.IntVar(&c.partitions, "partitions", kafkaconf.DefaultPartitions, "partitions of the topics the system creates")
+	fs.StringVar(&c.http, "http", "127.0.0.1:8080", "address of the HTTP API, UI and /metrics")
+	fs.Float64Var(&c.sim.Rate, "rate", 20, "simulated orders per second (0 = no simulator)")
+	fs.IntVar(&c.sim.Restaurants, "restaurants", 50, "simulated restaurants")
+	fs.IntVar(&c.sim.Users, "users", 5000, "simulated users")
+	fs.Uint64Var(&c.sim.Seed, "seed", 1, "simulator seed")
+	return func(ctx context.Context, e *env) error { return runDemo(ctx, e, c) }
+}
+
+func runDemo(ctx context.Context, e *env, c *demoConfig) (err error) {
+	if c.dataDir == "" {
+		return errors.New("--data-dir is required")
+	}
+	if c.sim.Rate > 0 {
+		if err := c.sim.Validate(); err != nil {
+			return err
+		}
+	}
+
+	// Broker: embedded unless --brokers names a cluster. It starts first
+	// and stops last, after everything that talks to it.
+	brokers := c.brokers
+	if brokers == "" {
+		b, err := broker.Start(broker.Config{
+			Listen:  c.kafkaListen,
+			DataDir: filepath.Join(c.dataDir, "broker"),
+			Logger:  e.logger.With("component", "broker"),
+		})
+		if err != nil {
+			return fmt.Errorf("start embedded broker: %w", err)
+		}
+		defer func() { err = errors.Join(err, b.Close()) }()
+		brokers = b.Addr()
+		fmt.Fprintf(e.stdout, "embedded Kafka broker on %s (data in %s)\n", brokers, c.dataDir)
+	}
+	kc := kafkaconf.Config{
+		Brokers:     kafkaconf.ParseBrokers(brokers),
+		Partitions:  c.partitions,
+		Replication: 1,
+		ClientID:    "orderstream-demo",
+	}
+	if err := kc.Validate(); err != nil {
+		return err
+	}
+	m := metrics.New()
+
+	// Processors: every group, attached to the monitor and /metrics.
+	runProcessors := func(ctx context.Context, h *views.Handler) error {
+		return processors.Run(ctx, runner.Config{
+			Kafka:   kc,
+			DataDir: c.dataDir,
+			Logger:  e.logger,
+			Started: h.AttachProcessor,
+		}, processors.All(processorHooks(m, e.logger)))
+	}
+	sidecars := []sidecar{runProcessors}
+
+	// Simulator: users placing orders at --rate.
+	if c.sim.Rate > 0 {
+		sidecars = append(sidecars, func(ctx context.Context, _ *views.Handler) (err error) {
+			em, err := emitters.New(kc, e.logger.With("component", "simulator"))
+			if err != nil {
+				return err
+			}
+			defer func() { err = errors.Join(err, em.Close()) }()
+			sink := countedSink{sink: em, emitted: m.OrdersEmitted.WithLabelValues(metrics.SourceSimulator)}
+			fmt.Fprintf(e.stdout, "simulator: %g orders/s over %d restaurants and %d users\n", c.sim.Rate, c.sim.Restaurants, c.sim.Users)
+			_, err = simulator.Run(ctx, c.sim, sink, nil)
+			return err
+		})
+	}
+
+	// Views and HTTP, with the processors and the simulator beside them.
+	return serveAll(ctx, e, serveConfig{kafka: kc, http: c.http, dataDir: c.dataDir, metrics: m}, sidecars...)
+}

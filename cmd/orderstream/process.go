@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/lovoo/goka"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/orderstream/orderstream/internal/httpjson"
+	"github.com/orderstream/orderstream/internal/metrics"
+	"github.com/orderstream/orderstream/internal/topics"
+	"github.com/orderstream/orderstream/order"
+	"github.com/orderstream/orderstream/processors"
+	"github.com/orderstream/orderstream/processors/ingest"
+	"github.com/orderstream/orderstream/processors/registry"
+	"github.com/orderstream/orderstream/processors/runner"
+	"github.com/orderstream/orderstream/views"
+)
+
+func init() {
+	register("process", "run the processors (goka groups) with local LevelDB state", setupProcess)
+}
+
+type processConfig struct {
+	kafka   *kafkaFlags
+	dataDir string
+	only    string
+	http    string
+}
+
+func setupProcess(fs *flag.FlagSet) func(context.Context, *env) error {
+	c := &processConfig{kafka: addKafkaFlags(fs)}
+	fs.StringVar(&c.dataDir, "data-dir", "./data", "directory of the processors' local LevelDB state")
+	fs.StringVar(&c.only, "only", "", "comma separated processors to run (default all: "+strings.Join(processors.Names(), ",")+")")
+	fs.StringVar(&c.http, "http", "127.0.0.1:9100", "address of /metrics, /healthz and /readyz (empty = off)")
+	return func(ctx context.Context, e *env) error { return runProcess(ctx, e, c) }
+}
+
+func runProcess(ctx context.Context, e *env, c *processConfig) error {
+	kc, err := c.kafka.config("orderstream-process")
+	if err != nil {
+		return err
+	}
+	if c.dataDir == "" {
+		return errors.New("--data-dir is required")
+	}
+	m := metrics.New()
+	procs, err := processors.Select(processors.All(processorHooks(m, e.logger)), splitList(c.only))
+	if err != nil {
+		return err
+	}
+	if _, err := topics.Ensure(ctx, kc, topics.FromGraphs(processors.Graphs()...)); err != nil {
+		return fmt.Errorf("ensure topics: %w", err)
+	}
+	running := &runningProcessors{}
+	rc := runner.Config{Kafka: kc, DataDir: c.dataDir, Logger: e.logger, Started: func(p *goka.Processor) {
+		running.add(p)
+		m.AttachProcessor(p)
+	}}
+
+	g, ctx := errgroup.WithContext(ctx)
+	// Processors: one goka group each, until the context ends.
+	g.Go(func() error { return processors.Run(ctx, rc, procs) })
+	// Operations endpoint: metrics and probes.
+	if c.http != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+			httpjson.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		})
+		mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+			if n := running.recovering(len(procs)); n > 0 {
+				httpjson.WriteError(w, http.StatusServiceUnavailable, "%d processors not recovered yet", n)
+				return
+			}
+			httpjson.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		})
+		srv := views.NewServer(c.http, mux)
+		g.Go(func() error { return views.Serve(ctx, srv) })
+		e.logger.Info("operations endpoint", "url", "http://"+c.http+"/metrics")
+	}
+	return g.Wait()
+}
+
+// processorHooks counts the processors' decisions in m and logs them.
+func processorHooks(m *metrics.Metrics, logger *slog.Logger) processors.Hooks {
+	return processors.Hooks{
+		Ingest: ingest.Hooks{Invalid: func(reason order.Reason, err error) {
+			m.InvalidOrders.WithLabelValues(string(reason)).Inc()
+			logger.Warn("invalid order dead-lettered", "reason", reason, "err", err)
+		}},
+		Registry: registry.Hooks{Duplicate: func(orderID string) {
+			m.DuplicateOrders.Inc()
+			logger.Info("duplicate order dropped", "order_id", orderID)
+		}},
+	}
+}
+
+// runningProcessors tracks the processors started so far, for /readyz.
+type runningProcessors struct {
+	mu    sync.Mutex
+	procs []*goka.Processor
+}
+
+func (r *runningProcessors) add(p *goka.Processor) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.procs = append(r.procs, p)
+}
+
+// recovering counts the processors of want that have not recovered yet.
+func (r *runningProcessors) recovering(want int) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := want - len(r.procs)
+	for _, p := range r.procs {
+		if !p.Recovered() {
+			n++
+		}
+	}
+	return n
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}

@@ -1,0 +1,111 @@
+package metrics
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/lovoo/goka"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// StatsTimeout bounds how long one scrape waits for the statistics of one
+// processor or view.
+const StatsTimeout = 5 * time.Second
+
+// processorStatser is what the collector needs of a *goka.Processor.
+type processorStatser interface {
+	StatsWithContext(ctx context.Context) *goka.ProcessorStats
+}
+
+// viewStatser is what the collector needs of a *goka.View.
+type viewStatser interface {
+	Stats(ctx context.Context) *goka.ViewStats
+}
+
+// AttachProcessor exports the statistics of p from the next scrape on. A
+// later processor of the same group replaces the earlier one, so a
+// restarted processor is not counted twice. Safe to call at any time,
+// concurrently with scrapes.
+func (m *Metrics) AttachProcessor(p *goka.Processor) {
+	m.goka.attachProcessor(string(p.Graph().Group()), p)
+}
+
+// AttachView exports the statistics of v under table from the next scrape
+// on; a later view of the same table replaces the earlier one. Safe to call
+// at any time, concurrently with scrapes.
+func (m *Metrics) AttachView(table string, v *goka.View) {
+	m.goka.attachView(table, v)
+}
+
+// gokaCollector reads goka's statistics on each scrape. goka keeps them
+// itself (counts since the processor or view started), so the collector
+// holds no state but what it reads from.
+type gokaCollector struct {
+	descs gokaDescs
+
+	mu         sync.Mutex
+	processors map[string]processorStatser // by group
+	views      map[string]viewStatser      // by table
+}
+
+func newGokaCollector() *gokaCollector {
+	return &gokaCollector{
+		descs:      newGokaDescs(),
+		processors: make(map[string]processorStatser),
+		views:      make(map[string]viewStatser),
+	}
+}
+
+func (c *gokaCollector) attachProcessor(group string, p processorStatser) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.processors[group] = p
+}
+
+func (c *gokaCollector) attachView(table string, v viewStatser) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.views[table] = v
+}
+
+// Describe implements prometheus.Collector.
+func (c *gokaCollector) Describe(ch chan<- *prometheus.Desc) { c.descs.describe(ch) }
+
+// Collect implements prometheus.Collector. It reads the statistics outside
+// the lock, so a slow processor delays neither attaching nor other scrapes.
+func (c *gokaCollector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	procs := make(map[string]processorStatser, len(c.processors))
+	for g, p := range c.processors {
+		procs[g] = p
+	}
+	views := make(map[string]viewStatser, len(c.views))
+	for t, v := range c.views {
+		views[t] = v
+	}
+	c.mu.Unlock()
+
+	for group, p := range procs {
+		ctx, cancel := context.WithTimeout(context.Background(), StatsTimeout)
+		stats := p.StatsWithContext(ctx)
+		cancel()
+		emit(ch, c.descs.processorSamples(group, stats))
+	}
+	for table, v := range views {
+		ctx, cancel := context.WithTimeout(context.Background(), StatsTimeout)
+		stats := v.Stats(ctx)
+		cancel()
+		emit(ch, c.descs.viewSamples(table, stats))
+	}
+}
+
+func emit(ch chan<- prometheus.Metric, samples []sample) {
+	for _, s := range samples {
+		m, err := prometheus.NewConstMetric(s.desc, s.kind, s.value, s.labels...)
+		if err != nil {
+			m = prometheus.NewInvalidMetric(s.desc, err)
+		}
+		ch <- m
+	}
+}

@@ -1,0 +1,178 @@
+package views
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/orderstream/orderstream/internal/httpjson"
+	"github.com/orderstream/orderstream/processors/global"
+	"github.com/orderstream/orderstream/processors/restaurant"
+	"github.com/orderstream/orderstream/processors/user"
+)
+
+// TopItem is a menu item in a restaurant's ranking.
+type TopItem struct {
+	SKU string `json:"sku"`
+	Qty int64  `json:"qty"`
+}
+
+// RestaurantResponse is a restaurant as the API shows it: the statistics
+// without the bookkeeping the processor needs (applied positions, the full
+// item counts).
+type RestaurantResponse struct {
+	RestaurantID  string    `json:"restaurant_id"`
+	Orders        int64     `json:"orders"`
+	RevenueCents  int64     `json:"revenue_cents"`
+	Items         int64     `json:"items"`
+	AvgOrderCents int64     `json:"avg_order_cents"`
+	FirstOrderAt  time.Time `json:"first_order_at"`
+	LastOrderAt   time.Time `json:"last_order_at"`
+	TopItems      []TopItem `json:"top_items"`
+}
+
+// RestaurantsResponse is the body of GET /api/restaurants.
+type RestaurantsResponse struct {
+	Restaurants []RestaurantResponse `json:"restaurants"`
+}
+
+// UserResponse is a user as the API shows it.
+type UserResponse struct {
+	UserID              string    `json:"user_id"`
+	Orders              int64     `json:"orders"`
+	SpentCents          int64     `json:"spent_cents"`
+	FavouriteRestaurant string    `json:"favourite_restaurant"`
+	LastOrderAt         time.Time `json:"last_order_at"`
+}
+
+// StatsResponse is the body of GET /api/stats.
+type StatsResponse = global.Summary
+
+// HealthResponse is the body of /healthz and of a ready /readyz.
+type HealthResponse struct {
+	Status string `json:"status"`
+}
+
+// NotReadyResponse is the body of /readyz while views are recovering.
+type NotReadyResponse struct {
+	Status   string   `json:"status"`
+	NotReady []string `json:"not_ready"`
+}
+
+func newRestaurantResponse(s *restaurant.Stats) RestaurantResponse {
+	top := make([]TopItem, len(s.TopItems))
+	for i, it := range s.TopItems {
+		top[i] = TopItem{SKU: it.SKU, Qty: it.Qty}
+	}
+	return RestaurantResponse{
+		RestaurantID:  s.RestaurantID,
+		Orders:        s.Orders,
+		RevenueCents:  s.RevenueCents,
+		Items:         s.Items,
+		AvgOrderCents: s.AvgOrderCents,
+		FirstOrderAt:  s.FirstOrderAt,
+		LastOrderAt:   s.LastOrderAt,
+		TopItems:      top,
+	}
+}
+
+func newUserResponse(s *user.Stats) UserResponse {
+	return UserResponse{
+		UserID:              s.UserID,
+		Orders:              s.Orders,
+		SpentCents:          s.SpentCents,
+		FavouriteRestaurant: s.FavouriteRestaurant,
+		LastOrderAt:         s.LastOrderAt,
+	}
+}
+
+// api serves the JSON endpoints over the views.
+type api struct {
+	views  *Set
+	logger *slog.Logger
+}
+
+func (a *api) restaurant(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := checkID(id); err != nil {
+		httpjson.WriteError(w, http.StatusBadRequest, "restaurant id: %v", err)
+		return
+	}
+	s, err := a.views.Restaurants().Get(id)
+	if err != nil {
+		a.fail(w, r, err, "restaurant %q not found", id)
+		return
+	}
+	httpjson.WriteJSON(w, http.StatusOK, newRestaurantResponse(s))
+}
+
+func (a *api) restaurants(w http.ResponseWriter, r *http.Request) {
+	q, err := parseListQuery(r.URL.RawQuery)
+	if err != nil {
+		httpjson.WriteError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	list, err := a.views.Restaurants().List(q.by, q.limit)
+	if err != nil {
+		a.fail(w, r, err, "")
+		return
+	}
+	resp := RestaurantsResponse{Restaurants: make([]RestaurantResponse, len(list))}
+	for i, s := range list {
+		resp.Restaurants[i] = newRestaurantResponse(s)
+	}
+	httpjson.WriteJSON(w, http.StatusOK, resp)
+}
+
+func (a *api) user(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := checkID(id); err != nil {
+		httpjson.WriteError(w, http.StatusBadRequest, "user id: %v", err)
+		return
+	}
+	s, err := a.views.Users().Get(id)
+	if err != nil {
+		a.fail(w, r, err, "user %q not found", id)
+		return
+	}
+	httpjson.WriteJSON(w, http.StatusOK, newUserResponse(s))
+}
+
+func (a *api) stats(w http.ResponseWriter, r *http.Request) {
+	sum, err := a.views.Global().Summary()
+	if err != nil {
+		a.fail(w, r, err, "")
+		return
+	}
+	httpjson.WriteJSON(w, http.StatusOK, StatsResponse(sum))
+}
+
+func (a *api) healthz(w http.ResponseWriter, _ *http.Request) {
+	httpjson.WriteJSON(w, http.StatusOK, HealthResponse{Status: "ok"})
+}
+
+func (a *api) readyz(w http.ResponseWriter, _ *http.Request) {
+	if notReady := a.views.NotReady(); len(notReady) > 0 {
+		httpjson.WriteJSON(w, http.StatusServiceUnavailable, NotReadyResponse{Status: "recovering", NotReady: notReady})
+		return
+	}
+	httpjson.WriteJSON(w, http.StatusOK, HealthResponse{Status: "ok"})
+}
+
+// fail answers a view error: 404 for a missing key (with notFound, a
+// format for the message, and args), 503 while a view is unavailable, and
+// 500 for what remains, which only broken storage or a table value of the
+// wrong shape can cause, never a request.
+func (a *api) fail(w http.ResponseWriter, r *http.Request, err error, notFound string, args ...any) {
+	switch {
+	case errors.Is(err, ErrNotFound) && notFound != "":
+		httpjson.WriteError(w, http.StatusNotFound, notFound, args...)
+	case errors.Is(err, ErrUnavailable):
+		w.Header().Set("Retry-After", "1")
+		httpjson.WriteError(w, http.StatusServiceUnavailable, "%v", err)
+	default:
+		a.logger.Error("view read failed", "path", r.URL.Path, "err", err)
+		httpjson.WriteError(w, http.StatusInternalServerError, "internal error reading the views")
+	}
+}

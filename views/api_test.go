@@ -1,0 +1,242 @@
+package views
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orderstream/orderstream/processors/exactly"
+	"github.com/orderstream/orderstream/processors/global"
+	"github.com/orderstream/orderstream/processors/restaurant"
+	"github.com/orderstream/orderstream/processors/user"
+)
+
+var (
+	t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	t1 = time.Date(2025, 3, 1, 12, 30, 0, 500_000_000, time.UTC)
+)
+
+// restaurantStats is a table value with every field set, including the
+// bookkeeping the API must not show.
+func restaurantStats(id string, orders, revenue int64) *restaurant.Stats {
+	return &restaurant.Stats{
+		RestaurantID:  id,
+		Orders:        orders,
+		RevenueCents:  revenue,
+		Items:         orders * 2,
+		AvgOrderCents: revenue / orders,
+		FirstOrderAt:  t0,
+		LastOrderAt:   t1,
+		TopItems:      []restaurant.ItemCount{{SKU: "pizza", Qty: orders * 2}},
+		ItemQty:       map[string]int64{"pizza": orders * 2},
+		First:         exactly.Pos{Partition: 1, Offset: 7},
+		Applied:       exactly.Applied{1: 9},
+	}
+}
+
+func TestGetRestaurant(t *testing.T) {
+	set, tt := newTestSet(t)
+	runSet(t, set)
+	tt.SetTableValue(restaurant.Table, "r1", restaurantStats("r1", 4, 10000))
+	tt.SetTableValue(restaurant.Table, "empty", &restaurant.Stats{RestaurantID: "empty"})
+	h := newTestHandler(t, HandlerConfig{Views: set})
+
+	tests := []struct {
+		name     string
+		target   string
+		wantCode int
+		wantBody string
+	}{
+		{
+			name:     "found",
+			target:   "/api/restaurants/r1",
+			wantCode: http.StatusOK,
+			wantBody: `{"restaurant_id":"r1","orders":4,"revenue_cents":10000,"items":8,"avg_order_cents":2500,` +
+				`"first_order_at":"2025-03-01T12:00:00Z","last_order_at":"2025-03-01T12:30:00.5Z","top_items":[{"sku":"pizza","qty":8}]}`,
+		},
+		{
+			name:     "no top items is an empty list",
+			target:   "/api/restaurants/empty",
+			wantCode: http.StatusOK,
+			wantBody: `{"restaurant_id":"empty","orders":0,"revenue_cents":0,"items":0,"avg_order_cents":0,` +
+				`"first_order_at":"0001-01-01T00:00:00Z","last_order_at":"0001-01-01T00:00:00Z","top_items":[]}`,
+		},
+		{
+			name:     "unknown",
+			target:   "/api/restaurants/r2",
+			wantCode: http.StatusNotFound,
+			wantBody: `{"error":"restaurant \"r2\" not found"}`,
+		},
+		{
+			name:     "escaped slash is part of the id",
+			target:   "/api/restaurants/a%2Fb",
+			wantCode: http.StatusNotFound,
+			wantBody: `{"error":"restaurant \"a/b\" not found"}`,
+		},
+		{
+			name:     "too long",
+			target:   "/api/restaurants/" + strings.Repeat("x", 129),
+			wantCode: http.StatusBadRequest,
+			wantBody: `{"error":"restaurant id: id longer than 128 bytes"}`,
+		},
+		{
+			name:     "not UTF-8",
+			target:   "/api/restaurants/%FF%FE",
+			wantCode: http.StatusBadRequest,
+			wantBody: `{"error":"restaurant id: id is not valid UTF-8"}`,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := do(t, h, http.MethodGet, tc.target)
+			checkJSON(t, got, tc.wantCode, tc.wantBody)
+		})
+	}
+}
+
+func TestListRestaurants(t *testing.T) {
+	set, tt := newTestSet(t)
+	runSet(t, set)
+	// b and c tie on revenue, a and c on orders.
+	tt.SetTableValue(restaurant.Table, "a", restaurantStats("a", 5, 1000))
+	tt.SetTableValue(restaurant.Table, "b", restaurantStats("b", 2, 3000))
+	tt.SetTableValue(restaurant.Table, "c", restaurantStats("c", 5, 3000))
+	tt.SetTableValue(restaurant.Table, "d", restaurantStats("d", 1, 500))
+	h := newTestHandler(t, HandlerConfig{Views: set})
+
+	tests := []struct {
+		query    string
+		wantIDs  []string
+		wantCode int
+		wantErr  string
+	}{
+		{query: "", wantIDs: []string{"c", "b", "a", "d"}},
+		{query: "?sort=revenue", wantIDs: []string{"c", "b", "a", "d"}},
+		{query: "?sort=orders", wantIDs: []string{"c", "a", "b", "d"}},
+		{query: "?sort=orders&limit=2", wantIDs: []string{"c", "a"}},
+		{query: "?limit=1", wantIDs: []string{"c"}},
+		{query: "?limit=1000", wantIDs: []string{"c", "b", "a", "d"}},
+		{query: "?other=1", wantIDs: []string{"c", "b", "a", "d"}},
+		{query: "?sort=name", wantCode: 400, wantErr: `sort \"name\": want revenue or orders`},
+		{query: "?sort=", wantCode: 400, wantErr: `sort \"\": want revenue or orders`},
+		{query: "?sort=orders&sort=revenue", wantCode: 400, wantErr: `sort given 2 times, want once`},
+		{query: "?limit=0", wantCode: 400, wantErr: `limit \"0\": want an integer from 1 to 1000`},
+		{query: "?limit=1001", wantCode: 400, wantErr: `limit \"1001\": want an integer from 1 to 1000`},
+		{query: "?limit=-1", wantCode: 400, wantErr: `limit \"-1\": want an integer from 1 to 1000`},
+		{query: "?limit=ten", wantCode: 400, wantErr: `limit \"ten\": want an integer from 1 to 1000`},
+		{query: "?limit=99999999999999999999", wantCode: 400, wantErr: `limit \"99999999999999999999\": want an integer from 1 to 1000`},
+		{query: "?limit=%zz", wantCode: 400, wantErr: `malformed query string: invalid URL escape \"%zz\"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.query, func(t *testing.T) {
+			got := do(t, h, http.MethodGet, "/api/restaurants"+tc.query)
+			if tc.wantCode != 0 {
+				checkJSON(t, got, tc.wantCode, `{"error":"`+tc.wantErr+`"}`)
+				return
+			}
+			var parts []string
+			for _, id := range tc.wantIDs {
+				parts = append(parts, restaurantJSON(id))
+			}
+			checkJSON(t, got, http.StatusOK, `{"restaurants":[`+strings.Join(parts, ",")+`]}`)
+		})
+	}
+}
+
+func TestListRestaurantsEmpty(t *testing.T) {
+	set, _ := newTestSet(t)
+	runSet(t, set)
+	h := newTestHandler(t, HandlerConfig{Views: set})
+	checkJSON(t, do(t, h, http.MethodGet, "/api/restaurants"), http.StatusOK, `{"restaurants":[]}`)
+}
+
+// restaurantJSON is the API form of restaurantStats(id, ...) for the ids
+// of TestListRestaurants.
+func restaurantJSON(id string) string {
+	s := map[string]*restaurant.Stats{
+		"a": restaurantStats("a", 5, 1000),
+		"b": restaurantStats("b", 2, 3000),
+		"c": restaurantStats("c", 5, 3000),
+		"d": restaurantStats("d", 1, 500),
+	}[id]
+	return mustJSON(newRestaurantResponse(s))
+}
+
+func TestGetUser(t *testing.T) {
+	set, tt := newTestSet(t)
+	runSet(t, set)
+	tt.SetTableValue(user.Table, "u1", &user.Stats{
+		UserID:              "u1",
+		Orders:              3,
+		SpentCents:          4500,
+		FavouriteRestaurant: "r2",
+		LastOrderAt:         t1,
+		Restaurants:         map[string]int64{"r1": 1, "r2": 2},
+		First:               exactly.Pos{Partition: 0, Offset: 1},
+		Applied:             exactly.Applied{0: 5},
+	})
+	h := newTestHandler(t, HandlerConfig{Views: set})
+
+	checkJSON(t, do(t, h, http.MethodGet, "/api/users/u1"), http.StatusOK,
+		`{"user_id":"u1","orders":3,"spent_cents":4500,"favourite_restaurant":"r2","last_order_at":"2025-03-01T12:30:00.5Z"}`)
+	checkJSON(t, do(t, h, http.MethodGet, "/api/users/u2"), http.StatusNotFound, `{"error":"user \"u2\" not found"}`)
+	checkJSON(t, do(t, h, http.MethodGet, "/api/users/"+strings.Repeat("u", 200)), http.StatusBadRequest,
+		`{"error":"user id: id longer than 128 bytes"}`)
+}
+
+func TestStats(t *testing.T) {
+	set, tt := newTestSet(t)
+	runSet(t, set)
+	h := newTestHandler(t, HandlerConfig{Views: set})
+
+	checkJSON(t, do(t, h, http.MethodGet, "/api/stats"), http.StatusOK,
+		`{"orders":0,"revenue_cents":0,"items":0,"restaurants":0,"users":0,"top_restaurants":[]}`)
+
+	tt.SetTableValue(global.Table, global.ShardKey(restaurant.Group, 0), &global.Shard{
+		Orders: 3, RevenueCents: 6000, Items: 7, Restaurants: 2,
+		Top: []global.Ranked{
+			{RestaurantID: "r1", RevenueCents: 5000, Orders: 2},
+			{RestaurantID: "r2", RevenueCents: 1000, Orders: 1},
+		},
+		Applied: exactly.Applied{0: 3},
+	})
+	tt.SetTableValue(global.Table, global.ShardKey(restaurant.Group, 1), &global.Shard{
+		Orders: 1, RevenueCents: 2000, Items: 1, Restaurants: 1,
+		Top: []global.Ranked{{RestaurantID: "r3", RevenueCents: 2000, Orders: 1}},
+	})
+	tt.SetTableValue(global.Table, global.ShardKey(user.Group, 0), &global.Shard{Users: 3})
+	checkJSON(t, do(t, h, http.MethodGet, "/api/stats"), http.StatusOK,
+		`{"orders":4,"revenue_cents":8000,"items":8,"restaurants":3,"users":3,"top_restaurants":[`+
+			`{"restaurant_id":"r1","revenue_cents":5000,"orders":2},`+
+			`{"restaurant_id":"r3","revenue_cents":2000,"orders":1},`+
+			`{"restaurant_id":"r2","revenue_cents":1000,"orders":1}]}`)
+}
+
+func TestProbes(t *testing.T) {
+	set, _ := newTestSet(t)
+	h := newTestHandler(t, HandlerConfig{Views: set})
+
+	checkJSON(t, do(t, h, http.MethodGet, "/healthz"), http.StatusOK, `{"status":"ok"}`)
+	checkJSON(t, do(t, h, http.MethodGet, "/readyz"), http.StatusServiceUnavailable,
+		`{"status":"recovering","not_ready":["restaurant-table","user-table","global-table"]}`)
+	// Reads before recovery are unavailable, not errors.
+	got := do(t, h, http.MethodGet, "/api/restaurants/r1")
+	checkJSON(t, got, http.StatusServiceUnavailable,
+		`{"error":"get \"r1\": view restaurant-table still recovering: view unavailable"}`)
+	if got.header.Get("Retry-After") == "" {
+		t.Error("503 without Retry-After")
+	}
+
+	stop := runSet(t, set)
+	checkJSON(t, do(t, h, http.MethodGet, "/readyz"), http.StatusOK, `{"status":"ok"}`)
+
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	checkJSON(t, do(t, h, http.MethodGet, "/readyz"), http.StatusServiceUnavailable,
+		`{"status":"recovering","not_ready":["restaurant-table","user-table","global-table"]}`)
+	checkJSON(t, do(t, h, http.MethodGet, "/api/stats"), http.StatusServiceUnavailable,
+		`{"error":"global summary: iterate global-table: view global-table stopped: view unavailable"}`)
+	checkJSON(t, do(t, h, http.MethodGet, "/healthz"), http.StatusOK, `{"status":"ok"}`)
+}
