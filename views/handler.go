@@ -11,6 +11,7 @@ import (
 
 	"github.com/orderstream/orderstream/internal/httpjson"
 	"github.com/orderstream/orderstream/internal/metrics"
+	"github.com/orderstream/orderstream/internal/offline"
 )
 
 // HandlerConfig is what the HTTP handler serves.
@@ -47,6 +48,9 @@ const (
 	RouteMonitor     = "GET " + MonitorPath + "/"
 	RouteQuery       = "GET " + QueryPath + "/"
 	RouteIndex       = "GET /{$}"
+	// RouteVendor serves the scripts, stylesheets and fonts goka's pages
+	// would load from public CDNs, so the UI works on closed networks.
+	RouteVendor = "GET " + VendorPath + "/"
 )
 
 // NewHandler builds the handler. The views are shown on the monitor, are
@@ -81,9 +85,10 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if cfg.Metrics != nil {
 		h.handle(RouteMetrics, cfg.Metrics.Handler())
 	}
-	h.handle(RouteMonitor, http.HandlerFunc(h.web.serveMonitor))
-	h.handle(RouteQuery, http.HandlerFunc(h.web.serveQuery))
-	h.handle(RouteIndex, http.HandlerFunc(h.web.serveIndex))
+	h.handle(RouteMonitor, offline.Rewrite(VendorPath, http.HandlerFunc(h.web.serveMonitor)))
+	h.handle(RouteQuery, offline.Rewrite(VendorPath, http.HandlerFunc(h.web.serveQuery)))
+	h.handle(RouteIndex, offline.Rewrite(VendorPath, http.HandlerFunc(h.web.serveIndex)))
+	h.handle(RouteVendor, http.StripPrefix(VendorPath, offline.Assets()))
 	// Everything else is a JSON 404.
 	h.handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpjson.WriteError(w, http.StatusNotFound, "no route for %s", clip(r.URL.Path))

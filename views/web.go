@@ -22,6 +22,7 @@ import (
 const (
 	MonitorPath = "/monitor"
 	QueryPath   = "/query"
+	VendorPath  = "/assets/vendor"
 )
 
 // webUI mounts goka's monitor, query and index pages, written for
