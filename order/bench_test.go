@@ -4,11 +4,12 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/order"
 )
 
 func BenchmarkParse(b *testing.B) {
-	o := validOrder()
+	o := testutil.ValidOrder()
 	data, err := json.Marshal(o)
 	if err != nil {
 		b.Fatal(err)

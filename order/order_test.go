@@ -7,24 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/order"
 )
-
-// validOrder is a typical three-item order; tests mutate copies of it.
-func validOrder() order.Order {
-	return order.Order{
-		OrderID:      "o-1",
-		RestaurantID: "r-1",
-		UserID:       "u-1",
-		Items: []order.Item{
-			{SKU: "pizza", Qty: 2, PriceCents: 1250},
-			{SKU: "cola", Qty: 1, PriceCents: 300},
-			{SKU: "tiramisu", Qty: 1, PriceCents: 650},
-		},
-		TotalCents: 3450,
-		PlacedAt:   time.Date(2025, 3, 14, 12, 30, 0, 0, time.UTC),
-	}
-}
 
 // items returns n items of one unit at one cent, with distinct skus.
 func items(n int) []order.Item {
@@ -110,7 +95,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			o := validOrder()
+			o := testutil.ValidOrder()
 			tc.mutate(&o)
 			err := o.Validate()
 			if tc.want == "" {
@@ -178,7 +163,7 @@ func TestParse(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Parse() error = %v", err)
 				}
-				if want := validOrder(); !sameOrder(o, &want) {
+				if want := testutil.ValidOrder(); !sameOrder(o, &want) {
 					t.Errorf("Parse() = %+v, want %+v", o, want)
 				}
 				return
@@ -319,7 +304,7 @@ func TestSumAndQuantity(t *testing.T) {
 		sum, qty int64
 	}{
 		{"none", nil, 0, 0},
-		{"typical", validOrder().Items, 3450, 4},
+		{"typical", testutil.ValidOrder().Items, 3450, 4},
 		{"free item", []order.Item{{SKU: "water", Qty: 3, PriceCents: 0}}, 0, 3},
 		{"largest valid order", func() []order.Item {
 			its := items(order.MaxItems)

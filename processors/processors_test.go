@@ -1,7 +1,6 @@
 package processors_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -12,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/tester"
 
+	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors"
 	"github.com/orderstream/orderstream/processors/exactly"
@@ -317,22 +316,9 @@ func TestTopology(t *testing.T) {
 
 	tt := tester.New(t)
 	h := new(hooks)
-	var wg sync.WaitGroup
-	ctx, cancel := context.WithCancel(context.Background())
 	for _, p := range processors.All(h.Hooks()) {
-		proc, err := goka.NewProcessor(nil, p.Graph, append(p.Options, goka.WithTester(tt))...)
-		if err != nil {
-			t.Fatalf("new processor %s: %v", p.Name(), err)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := proc.Run(ctx); err != nil {
-				t.Errorf("run %s: %v", p.Name(), err)
-			}
-		}()
+		testutil.StartProcessor(t, tt, p.Graph, p.Options...)
 	}
-	t.Cleanup(func() { cancel(); wg.Wait() })
 
 	dlq := tt.NewQueueTracker(string(ingest.DLQ))
 	for _, r := range records {
@@ -344,18 +330,8 @@ func TestTopology(t *testing.T) {
 	}
 
 	// Restaurant and user tables, key by key.
-	checkKeys(t, tt, restaurant.Table, len(want.restaurants))
-	for id, ws := range want.restaurants {
-		if got := tt.TableValue(restaurant.Table, id); !reflect.DeepEqual(got, ws) {
-			t.Errorf("restaurant-table[%s] =\n%+v\nwant\n%+v", id, got, ws)
-		}
-	}
-	checkKeys(t, tt, user.Table, len(want.users))
-	for id, ws := range want.users {
-		if got := tt.TableValue(user.Table, id); !reflect.DeepEqual(got, ws) {
-			t.Errorf("user-table[%s] =\n%+v\nwant\n%+v", id, got, ws)
-		}
-	}
+	testutil.CheckTable(t, tt, restaurant.Table, want.restaurants)
+	testutil.CheckTable(t, tt, user.Table, want.users)
 
 	// The global table: one shard per upstream partition, summed.
 	keys := tt.GetTableKeys(global.Table)
@@ -390,11 +366,4 @@ func TestTopology(t *testing.T) {
 	}
 	t.Logf("%d records: %d invalid, %d duplicates, %d orders, %d restaurants, %d users",
 		len(records), want.invalid, len(want.duplicates), want.summary.Orders, want.summary.Restaurants, want.summary.Users)
-}
-
-func checkKeys(t *testing.T, tt *tester.Tester, table goka.Table, n int) {
-	t.Helper()
-	if keys := tt.GetTableKeys(table); len(keys) != n {
-		t.Errorf("%s has %d keys, want %d", table, len(keys), n)
-	}
 }

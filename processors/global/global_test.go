@@ -1,7 +1,6 @@
 package global_test
 
 import (
-	"context"
 	"fmt"
 	"reflect"
 	"slices"
@@ -10,27 +9,10 @@ import (
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/tester"
 
+	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
 )
-
-// start runs the graph in tt until the test ends.
-func start(t *testing.T, tt *tester.Tester, g *goka.GroupGraph, opts ...goka.ProcessorOption) {
-	t.Helper()
-	p, err := goka.NewProcessor(nil, g, append(opts, goka.WithTester(tt))...)
-	if err != nil {
-		t.Fatalf("new processor %s: %v", g.Group(), err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run %s: %v", g.Group(), err)
-		}
-	})
-}
 
 func pos(partition int32, offset int64) exactly.Pos {
 	return exactly.Pos{Partition: partition, Offset: offset}
@@ -202,7 +184,7 @@ func TestSummarize(t *testing.T) {
 // through the global processor.
 func TestAccumulate(t *testing.T) {
 	tt := tester.New(t)
-	start(t, tt, global.Define())
+	testutil.StartProcessor(t, tt, global.Define())
 	type msg struct {
 		key   string
 		delta *global.Delta

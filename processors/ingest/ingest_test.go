@@ -2,7 +2,6 @@ package ingest_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -13,28 +12,11 @@ import (
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/tester"
 
+	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/ingest"
 )
-
-// start runs the graph in tt until the test ends.
-func start(t *testing.T, tt *tester.Tester, g *goka.GroupGraph, opts ...goka.ProcessorOption) {
-	t.Helper()
-	p, err := goka.NewProcessor(nil, g, append(opts, goka.WithTester(tt))...)
-	if err != nil {
-		t.Fatalf("new processor %s: %v", g.Group(), err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run %s: %v", g.Group(), err)
-		}
-	})
-}
 
 // invalidCall is one call of Hooks.Invalid.
 type invalidCall struct {
@@ -66,21 +48,6 @@ func (r *recorder) got() []invalidCall {
 	return append([]invalidCall(nil), r.calls...)
 }
 
-func validOrder() order.Order {
-	return order.Order{
-		OrderID:      "o-1",
-		RestaurantID: "r-1",
-		UserID:       "u-1",
-		Items: []order.Item{
-			{SKU: "pizza", Qty: 2, PriceCents: 1250},
-			{SKU: "cola", Qty: 1, PriceCents: 300},
-			{SKU: "tiramisu", Qty: 1, PriceCents: 650},
-		},
-		TotalCents: 3450,
-		PlacedAt:   time.Date(2025, 3, 14, 12, 30, 0, 0, time.UTC),
-	}
-}
-
 func encode(t *testing.T, o order.Order) []byte {
 	t.Helper()
 	data, err := json.Marshal(o)
@@ -95,7 +62,7 @@ func encode(t *testing.T, o order.Order) []byte {
 func setup(t *testing.T) (*tester.Tester, *recorder, *tester.QueueTracker, *tester.QueueTracker) {
 	tt := tester.New(t)
 	rec := new(recorder)
-	start(t, tt, ingest.Define(ingest.Hooks{Invalid: rec.invalid}), ingest.Options()...)
+	testutil.StartProcessor(t, tt, ingest.Define(ingest.Hooks{Invalid: rec.invalid}), ingest.Options()...)
 	return tt, rec, tt.NewQueueTracker(string(ingest.Output)), tt.NewQueueTracker(string(ingest.DLQ))
 }
 
@@ -108,7 +75,7 @@ func TestIngestValid(t *testing.T) {
 	dlq.Seek(dlq.Hwm())
 	rec.reset()
 
-	o := validOrder()
+	o := testutil.ValidOrder()
 	tt.Consume(string(order.Stream), "r-1", encode(t, o))
 
 	key, value, ok := out.Next()
@@ -137,7 +104,7 @@ func TestIngestValid(t *testing.T) {
 // placement carries the parsed order whatever the writer's time zone.
 func TestIngestValidNoHook(t *testing.T) {
 	tt := tester.New(t)
-	start(t, tt, ingest.Define(ingest.Hooks{}), ingest.Options()...)
+	testutil.StartProcessor(t, tt, ingest.Define(ingest.Hooks{}), ingest.Options()...)
 	out := tt.NewQueueTracker(string(ingest.Output))
 	dlq := tt.NewQueueTracker(string(ingest.DLQ))
 	tt.Consume(string(order.Stream), "any-key", []byte(`{"order_id":"o-9","restaurant_id":"r","user_id":"u",`+
@@ -157,9 +124,9 @@ func TestIngestValidNoHook(t *testing.T) {
 }
 
 func TestIngestInvalid(t *testing.T) {
-	valid := validOrder()
+	valid := testutil.ValidOrder()
 	mutate := func(f func(o *order.Order)) []byte {
-		o := validOrder()
+		o := testutil.ValidOrder()
 		o.Items = append([]order.Item(nil), o.Items...)
 		f(&o)
 		return encode(t, o)

@@ -1,39 +1,20 @@
 package registry_test
 
 import (
-	"context"
 	"reflect"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/tester"
 
+	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/ingest"
 	"github.com/orderstream/orderstream/processors/registry"
 )
-
-// start runs the graph in tt until the test ends.
-func start(t *testing.T, tt *tester.Tester, g *goka.GroupGraph, opts ...goka.ProcessorOption) {
-	t.Helper()
-	p, err := goka.NewProcessor(nil, g, append(opts, goka.WithTester(tt))...)
-	if err != nil {
-		t.Fatalf("new processor %s: %v", g.Group(), err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run %s: %v", g.Group(), err)
-		}
-	})
-}
 
 func newOrder(id, restaurant, user string) order.Order {
 	return order.Order{
@@ -141,7 +122,7 @@ func TestRegister(t *testing.T) {
 
 	tt := tester.New(t)
 	dups := new(duplicates)
-	start(t, tt, registry.Define(registry.Hooks{Duplicate: dups.record}))
+	testutil.StartProcessor(t, tt, registry.Define(registry.Hooks{Duplicate: dups.record}))
 	byRest := tt.NewQueueTracker(string(registry.ByRestaurant))
 	byUser := tt.NewQueueTracker(string(registry.ByUser))
 	for _, s := range steps {
@@ -170,7 +151,7 @@ func TestRegister(t *testing.T) {
 func TestRegisterRedelivery(t *testing.T) {
 	tt := tester.New(t)
 	dups := new(duplicates)
-	start(t, tt, registry.Define(registry.Hooks{Duplicate: dups.record}))
+	testutil.StartProcessor(t, tt, registry.Define(registry.Hooks{Duplicate: dups.record}))
 	byRest := tt.NewQueueTracker(string(registry.ByRestaurant))
 	byUser := tt.NewQueueTracker(string(registry.ByUser))
 
@@ -204,7 +185,7 @@ func TestRegisterRedelivery(t *testing.T) {
 
 func TestRegisterNilHooks(t *testing.T) {
 	tt := tester.New(t)
-	start(t, tt, registry.Define(registry.Hooks{}))
+	testutil.StartProcessor(t, tt, registry.Define(registry.Hooks{}))
 	byUser := tt.NewQueueTracker(string(registry.ByUser))
 	p := &ingest.Placement{Order: newOrder("o-1", "r", "u"), Source: pos(0, 0)}
 	tt.Consume(string(ingest.Output), "o-1", p)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/orderstream/orderstream/processors/registry"
 	"github.com/orderstream/orderstream/processors/restaurant"
 )
 
@@ -19,9 +20,15 @@ func benchStats() *restaurant.Stats {
 	return s
 }
 
+// benchOrder is a three-item order of s's restaurant, placed after every
+// order benchStats applied.
+func benchOrder(s *restaurant.Stats) *registry.Placed {
+	return placed(pos(0, menu), s.RestaurantID, 0, item("sku-01", 2, 1250), item("sku-07", 1, 300), item("sku-13", 1, 650))
+}
+
 func BenchmarkRestaurantApply(b *testing.B) {
 	s := benchStats()
-	p := placed(pos(0, menu), s.RestaurantID, 0, item("sku-01", 2, 1250), item("sku-07", 1, 300), item("sku-13", 1, 650))
+	p := benchOrder(s)
 	b.ReportAllocs()
 	for b.Loop() {
 		p.Seq.Offset++
@@ -34,7 +41,7 @@ func BenchmarkRestaurantApply(b *testing.B) {
 // BenchmarkRestaurantCount is the whole callback body: apply and delta.
 func BenchmarkRestaurantCount(b *testing.B) {
 	s := benchStats()
-	p := placed(pos(0, menu), s.RestaurantID, 0, item("sku-01", 2, 1250), item("sku-07", 1, 300), item("sku-13", 1, 650))
+	p := benchOrder(s)
 	b.ReportAllocs()
 	for b.Loop() {
 		p.Seq.Offset++

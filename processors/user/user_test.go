@@ -1,39 +1,20 @@
 package user_test
 
 import (
-	"context"
 	"fmt"
 	"reflect"
 	"testing"
 	"time"
 
-	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/tester"
 
+	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
 	"github.com/orderstream/orderstream/processors/registry"
 	"github.com/orderstream/orderstream/processors/user"
 )
-
-// start runs the graph in tt until the test ends.
-func start(t *testing.T, tt *tester.Tester, g *goka.GroupGraph, opts ...goka.ProcessorOption) {
-	t.Helper()
-	p, err := goka.NewProcessor(nil, g, append(opts, goka.WithTester(tt))...)
-	if err != nil {
-		t.Fatalf("new processor %s: %v", g.Group(), err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run %s: %v", g.Group(), err)
-		}
-	})
-}
 
 var t0 = time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
 
@@ -100,31 +81,13 @@ func TestCount(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tt := tester.New(t)
-			start(t, tt, user.Define())
+			testutil.StartProcessor(t, tt, user.Define())
 			deltas := tt.NewQueueTracker(string(global.Deltas))
 			for _, p := range tc.in {
 				tt.Consume(string(registry.ByUser), p.Order.UserID, p)
 			}
-			for id, want := range tc.stats {
-				if got := tt.TableValue(user.Table, id); !reflect.DeepEqual(got, want) {
-					t.Errorf("user-table[%s] =\n%+v\nwant\n%+v", id, got, want)
-				}
-			}
-			if keys := tt.GetTableKeys(user.Table); len(keys) != len(tc.stats) {
-				t.Errorf("user-table keys = %v, want %d keys", keys, len(tc.stats))
-			}
-			var got []global.Delta
-			for {
-				key, value, ok := deltas.Next()
-				if !ok {
-					break
-				}
-				if key != "user/0" {
-					t.Errorf("delta key = %q, want %q", key, "user/0")
-				}
-				got = append(got, *value.(*global.Delta))
-			}
-			if !reflect.DeepEqual(got, tc.deltas) {
+			testutil.CheckTable(t, tt, user.Table, tc.stats)
+			if got := testutil.Drain[global.Delta](t, deltas, "user/0"); !reflect.DeepEqual(got, tc.deltas) {
 				t.Errorf("deltas = %+v, want %+v", got, tc.deltas)
 			}
 		})
