@@ -7,6 +7,8 @@ package broker
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -45,6 +47,13 @@ type Config struct {
 	// Logger receives the broker's warnings and errors (its per-request
 	// chatter at debug level); nil discards them.
 	Logger *slog.Logger
+	// SASL, when not empty, makes every client authenticate as one of
+	// these users, each of whom may do everything. With a DataDir, they
+	// replace the users of the previous run.
+	SASL []User
+	// TLS, when not nil, serves TLS only, with this configuration; its
+	// certificate must be valid for the advertised host.
+	TLS *tls.Config
 }
 
 // Validate reports the first thing wrong with c.
@@ -60,6 +69,12 @@ func (c Config) Validate() error {
 	if c.CompactInterval != 0 && c.CompactInterval < time.Millisecond {
 		return fmt.Errorf("compact interval %v: want at least 1ms", c.CompactInterval)
 	}
+	if err := validateUsers(c.SASL); err != nil {
+		return err
+	}
+	if t := c.TLS; t != nil && len(t.Certificates) == 0 && t.GetCertificate == nil && t.GetConfigForClient == nil {
+		return errors.New("TLS configuration without a certificate")
+	}
 	return nil
 }
 
@@ -67,6 +82,7 @@ func (c Config) Validate() error {
 type Broker struct {
 	cluster *kfake.Cluster
 	addr    string
+	dataDir string
 
 	saveErrs    *errorRecorder
 	stopCompact chan struct{}
@@ -106,7 +122,7 @@ func Start(cfg Config) (*Broker, error) {
 	// kfake listens on 127.0.0.1 only and advertises whatever its
 	// listener's Addr says; hand it our listener, reporting the address
 	// clients should dial.
-	aln := &advertisedListener{Listener: ln, addr: addr}
+	aln := &advertisedListener{Listener: ln, addr: addr, tls: cfg.TLS, answerAuth: len(cfg.SASL) > 0}
 	listenFn := func(string, string) (net.Listener, error) { return aln, nil }
 	saveErrs := &errorRecorder{}
 
@@ -127,6 +143,17 @@ func Start(cfg Config) (*Broker, error) {
 	// hop by disk latency.
 	if cfg.DataDir != "" {
 		opts = append(opts, kfake.DataDir(cfg.DataDir))
+		// The users are cfg.SASL, not those of a previous run.
+		if err := removeUsers(cfg.DataDir); err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
+	if len(cfg.SASL) > 0 {
+		opts = append(opts, kfake.EnableSASL())
+		for _, u := range cfg.SASL {
+			opts = append(opts, kfake.Superuser(u.Mechanism, u.User, u.Password))
+		}
 	}
 	cluster, err := kfake.NewCluster(opts...)
 	if err != nil {
@@ -136,6 +163,7 @@ func Start(cfg Config) (*Broker, error) {
 	b := &Broker{
 		cluster:     cluster,
 		addr:        addr,
+		dataDir:     cfg.DataDir,
 		saveErrs:    saveErrs,
 		stopCompact: make(chan struct{}),
 		compactDone: make(chan struct{}),
@@ -160,6 +188,9 @@ func (b *Broker) Close() error {
 		b.cluster.Close()
 		if err := b.saveErrs.stop(); err != nil {
 			b.closeErr = fmt.Errorf("save broker state: %w", err)
+		}
+		if b.dataDir != "" {
+			b.closeErr = errors.Join(b.closeErr, removeUsers(b.dataDir))
 		}
 	})
 	return b.closeErr

@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -146,6 +147,13 @@ func TestConfigValidate(t *testing.T) {
 		{"port too large", Config{Listen: "127.0.0.1:70000"}, `bad port "70000"`},
 		{"interval below kfake's resolution", Config{CompactInterval: time.Microsecond}, "want at least 1ms"},
 		{"negative interval", Config{CompactInterval: -time.Second}, "want at least 1ms"},
+		{"SASL users", Config{SASL: usersFor("orders", "secret")}, ""},
+		{"unknown mechanism", Config{SASL: []User{{Mechanism: "GSSAPI", User: "orders", Password: "secret"}}}, `unknown mechanism "GSSAPI"`},
+		{"user without name", Config{SASL: []User{{Mechanism: "PLAIN", Password: "secret"}}}, "empty name"},
+		{"user without password", Config{SASL: []User{{Mechanism: "PLAIN", User: "orders"}}}, "orders (PLAIN): empty password"},
+		{"user twice", Config{SASL: append(usersFor("orders", "a"), User{Mechanism: "SCRAM-SHA-512", User: "orders", Password: "b"})}, "orders (SCRAM-SHA-512) given twice"},
+		{"TLS", Config{TLS: &tls.Config{Certificates: make([]tls.Certificate, 1)}}, ""},
+		{"TLS without certificate", Config{TLS: &tls.Config{}}, "without a certificate"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.cfg.Validate()

@@ -34,15 +34,23 @@ func startBroker(t *testing.T, cfg Config) *Broker {
 	return b
 }
 
-func saramaConfig(addr string) *sarama.Config {
-	return kafkaconf.Config{Brokers: []string{addr}, Partitions: 3, Replication: 1, ClientID: "broker-test"}.Sarama()
+// clientConfig is the Kafka configuration of a client of the broker at addr.
+func clientConfig(addr string) kafkaconf.Config {
+	return kafkaconf.Config{Brokers: []string{addr}, Partitions: 3, Replication: 1, ClientID: "broker-test"}
 }
+
+func saramaConfig(addr string) *sarama.Config { return clientConfig(addr).Sarama() }
 
 func newClient(t *testing.T, addr string) sarama.Client {
 	t.Helper()
-	cl, err := sarama.NewClient([]string{addr}, saramaConfig(addr))
+	return newClientAs(t, clientConfig(addr))
+}
+
+func newClientAs(t *testing.T, kc kafkaconf.Config) sarama.Client {
+	t.Helper()
+	cl, err := sarama.NewClient(kc.Brokers, kc.Sarama())
 	if err != nil {
-		t.Fatalf("connect to %s: %v", addr, err)
+		t.Fatalf("connect to %v: %v", kc.Brokers, err)
 	}
 	t.Cleanup(func() { cl.Close() })
 	return cl
@@ -75,12 +83,18 @@ func createTopic(t *testing.T, addr, topic string, partitions int32, configs map
 // partition and offset the broker assigned.
 func produce(t *testing.T, addr, topic string, recs []record) []record {
 	t.Helper()
-	cfg := saramaConfig(addr)
+	return produceAs(t, clientConfig(addr), topic, recs)
+}
+
+// produceAs is produce by a client configured by kc.
+func produceAs(t *testing.T, kc kafkaconf.Config, topic string, recs []record) []record {
+	t.Helper()
+	cfg := kc.Sarama()
 	cfg.Producer.Return.Successes = true
 	cfg.Producer.Partitioner = sarama.NewManualPartitioner
-	p, err := sarama.NewSyncProducer([]string{addr}, cfg)
+	p, err := sarama.NewSyncProducer(kc.Brokers, cfg)
 	if err != nil {
-		t.Fatalf("producer for %s: %v", addr, err)
+		t.Fatalf("producer for %v: %v", kc.Brokers, err)
 	}
 	defer p.Close()
 	out := make([]record, len(recs))
@@ -99,7 +113,13 @@ func produce(t *testing.T, addr, topic string, recs []record) []record {
 // its high watermark, partition by partition.
 func consumeAll(t *testing.T, addr, topic string) []record {
 	t.Helper()
-	cl := newClient(t, addr)
+	return consumeAllAs(t, clientConfig(addr), topic)
+}
+
+// consumeAllAs is consumeAll by a client configured by kc.
+func consumeAllAs(t *testing.T, kc kafkaconf.Config, topic string) []record {
+	t.Helper()
+	cl := newClientAs(t, kc)
 	parts, err := cl.Partitions(topic)
 	if err != nil {
 		t.Fatalf("partitions of %s: %v", topic, err)

@@ -1,9 +1,11 @@
 package broker
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"os"
+	"sync/atomic"
 )
 
 // advertiseAddr returns the address to advertise for a listener bound to
@@ -28,13 +30,39 @@ func advertiseAddr(listen string, actual net.Addr) (string, error) {
 }
 
 // advertisedListener reports addr, the address clients should dial, as its
-// address; kfake puts it in metadata responses.
+// address; kfake puts it in metadata responses. It also serves TLS when
+// tls is set, and answers failed SASL authentications when answerAuth is
+// set (see authConn), which has to see the connection decrypted: that is
+// why TLS is done here rather than by kfake.TLS, which would wrap this
+// listener.
 type advertisedListener struct {
 	net.Listener
-	addr string
+	addr       string
+	tls        *tls.Config
+	answerAuth bool
+	closed     atomic.Bool // kfake closes its listener first when shutting down
 }
 
 func (l *advertisedListener) Addr() net.Addr { return hostPort(l.addr) }
+
+func (l *advertisedListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	if l.tls != nil {
+		c = tls.Server(c, l.tls)
+	}
+	if l.answerAuth {
+		c = &authConn{Conn: c, closing: &l.closed}
+	}
+	return c, nil
+}
+
+func (l *advertisedListener) Close() error {
+	l.closed.Store(true)
+	return l.Listener.Close()
+}
 
 // hostPort is a TCP address whose host need not be an IP address.
 type hostPort string

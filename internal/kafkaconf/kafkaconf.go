@@ -28,6 +28,10 @@ const (
 	FlushBytes = 256 * 1024
 	// StreamRetention is the retention of stream (non-table) topics.
 	StreamRetention = 7 * 24 * time.Hour
+	// ProducerRetries and MaxProducerBackoff bound how long a produce is
+	// retried: with ProducerBackoff, about ten minutes.
+	ProducerRetries    = 320
+	MaxProducerBackoff = 2 * time.Second
 	// DefaultPartitions is the partition count the seeds ask for.
 	DefaultPartitions = 3
 )
@@ -88,6 +92,12 @@ func (c Config) Sarama() *sarama.Config {
 	cfg.Producer.Idempotent = true
 	cfg.Producer.RequiredAcks = sarama.WaitForAll
 	cfg.Net.MaxOpenRequests = 1
+	// A message given up on while a later one of the same partition lands
+	// would leave a gap the offset deduplication cannot see. So the
+	// producer keeps retrying through a broker restart (about ten
+	// minutes) instead of goka's one second.
+	cfg.Producer.Retry.Max = ProducerRetries
+	cfg.Producer.Retry.BackoffFunc = ProducerBackoff
 	cfg.Consumer.IsolationLevel = sarama.ReadCommitted
 	// A group that starts for the first time reads its streams from the
 	// beginning: goka's default (newest) silently skips every order
@@ -171,4 +181,12 @@ func (c Config) EmitterOptions(logger *slog.Logger) []goka.EmitterOption {
 		goka.WithEmitterProducerBuilder(c.producerBuilder()),
 		goka.WithEmitterLogger(Logger(logger)),
 	}
+}
+
+// ProducerBackoff doubles from 50ms up to MaxProducerBackoff.
+func ProducerBackoff(retries, _ int) time.Duration {
+	if retries >= 6 {
+		return MaxProducerBackoff
+	}
+	return min(50*time.Millisecond<<retries, MaxProducerBackoff)
 }
