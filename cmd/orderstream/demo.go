@@ -10,7 +10,6 @@ import (
 	"github.com/orderstream/orderstream/emitters"
 	"github.com/orderstream/orderstream/emitters/simulator"
 	"github.com/orderstream/orderstream/internal/broker"
-	"github.com/orderstream/orderstream/internal/kafkaconf"
 	"github.com/orderstream/orderstream/internal/metrics"
 	"github.com/orderstream/orderstream/processors"
 	"github.com/orderstream/orderstream/processors/runner"
@@ -24,18 +23,20 @@ func init() {
 type demoConfig struct {
 	dataDir     string
 	kafkaListen string
-	brokers     string
-	partitions  int
+	kafka       *kafkaFlags
 	http        string
 	sim         simulator.Config
 }
 
 func setupDemo(fs *flag.FlagSet) func(context.Context, *env) error {
-	c := &demoConfig{}
+	c := &demoConfig{kafka: addKafkaFlags(fs)}
+	// Unlike the other commands, demo starts its own broker unless told
+	// to use a cluster.
+	c.kafka.brokers = ""
+	brokersFlag := fs.Lookup("brokers")
+	brokersFlag.DefValue, brokersFlag.Usage = "", "use this Kafka cluster instead of the embedded broker"
 	fs.StringVar(&c.dataDir, "data-dir", "./data", "directory of all state: broker log, processor and view tables")
 	fs.StringVar(&c.kafkaListen, "kafka-listen", "127.0.0.1:9092", "listen address of the embedded broker")
-	fs.StringVar(&c.brokers, "brokers", "", "use this Kafka cluster instead of the embedded broker")
-	fs.IntVar(&c.partitions, "partitions", kafkaconf.DefaultPartitions, "partitions of the topics the system creates")
 	fs.StringVar(&c.http, "http", "127.0.0.1:8080", "address of the HTTP API, UI and /metrics")
 	fs.Float64Var(&c.sim.Rate, "rate", 20, "simulated orders per second (0 = no simulator)")
 	fs.IntVar(&c.sim.Restaurants, "restaurants", 50, "simulated restaurants")
@@ -56,8 +57,7 @@ func runDemo(ctx context.Context, e *env, c *demoConfig) (err error) {
 
 	// Broker: embedded unless --brokers names a cluster. It starts first
 	// and stops last, after everything that talks to it.
-	brokers := c.brokers
-	if brokers == "" {
+	if c.kafka.brokers == "" {
 		b, err := broker.Start(broker.Config{
 			Listen:  c.kafkaListen,
 			DataDir: filepath.Join(c.dataDir, "broker"),
@@ -67,16 +67,11 @@ func runDemo(ctx context.Context, e *env, c *demoConfig) (err error) {
 			return fmt.Errorf("start embedded broker: %w", err)
 		}
 		defer func() { err = errors.Join(err, b.Close()) }()
-		brokers = b.Addr()
-		fmt.Fprintf(e.stdout, "embedded Kafka broker on %s (data in %s)\n", brokers, c.dataDir)
+		c.kafka.brokers = b.Addr()
+		fmt.Fprintf(e.stdout, "embedded Kafka broker on %s (data in %s)\n", b.Addr(), c.dataDir)
 	}
-	kc := kafkaconf.Config{
-		Brokers:     kafkaconf.ParseBrokers(brokers),
-		Partitions:  c.partitions,
-		Replication: 1,
-		ClientID:    "orderstream-demo",
-	}
-	if err := kc.Validate(); err != nil {
+	kc, err := c.kafka.config("orderstream-demo")
+	if err != nil {
 		return err
 	}
 	m := metrics.New()

@@ -2,6 +2,7 @@ package topics
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"slices"
@@ -181,7 +182,7 @@ func connect(ctx context.Context, cfg kafkaconf.Config) (sarama.ClusterAdmin, er
 		if err == nil {
 			return admin, nil
 		}
-		if !errors.Is(err, sarama.ErrOutOfBrokers) || time.Now().Add(ConnectBackoff).After(deadline) {
+		if !retriable(err) || time.Now().Add(ConnectBackoff).After(deadline) {
 			return nil, fmt.Errorf("connect to %s: %w", brokers, err)
 		}
 		t := time.NewTimer(ConnectBackoff)
@@ -191,6 +192,19 @@ func connect(ctx context.Context, cfg kafkaconf.Config) (sarama.ClusterAdmin, er
 			return nil, fmt.Errorf("connect to %s: %w (last attempt: %v)", brokers, ctx.Err(), err)
 		case <-t.C:
 		}
+	}
+}
+
+// retriable reports whether a failed connection may succeed later: the
+// brokers may still be starting, but a refused login or certificate will
+// not change by waiting.
+func retriable(err error) bool {
+	var certErr *tls.CertificateVerificationError
+	switch {
+	case errors.Is(err, sarama.ErrSASLAuthenticationFailed), errors.As(err, &certErr):
+		return false
+	default:
+		return errors.Is(err, sarama.ErrOutOfBrokers)
 	}
 }
 
