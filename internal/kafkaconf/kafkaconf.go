@@ -23,7 +23,9 @@ var Version = sarama.V3_9_0_0
 const (
 	// FlushFrequency bounds how long a produced message may wait in the
 	// producer's buffer: goka's default of 100ms is a latency floor per hop.
-	FlushFrequency = 5 * time.Millisecond
+	// 1ms halved the median POST-to-view latency against 5ms at no
+	// measurable CPU cost (BENCHMARKS.md).
+	FlushFrequency = time.Millisecond
 	// FlushBytes flushes earlier under load.
 	FlushBytes = 256 * 1024
 	// StreamRetention is the retention of stream (non-table) topics.
@@ -133,6 +135,19 @@ func (c Config) producerBuilder() goka.ProducerBuilder {
 		cfg := c.Sarama()
 		cfg.ClientID = clientID
 		cfg.Producer.Partitioner = sarama.NewCustomHashPartitioner(hasher)
+		// A broker outage first fails the metadata refresh, which
+		// fails the messages waiting for a leader: retry it as long as
+		// the produce itself. A refused login or an unreachable cluster
+		// must still fail at once, so a short-lived client checks first.
+		probe, err := sarama.NewClient(brokers, c.Sarama())
+		if err != nil {
+			return nil, err
+		}
+		if err := probe.Close(); err != nil {
+			return nil, err
+		}
+		cfg.Metadata.Retry.Max = ProducerRetries
+		cfg.Metadata.Retry.BackoffFunc = ProducerBackoff
 		return goka.NewProducer(brokers, cfg)
 	}
 }
@@ -141,7 +156,11 @@ func (c Config) consumerGroupBuilder() goka.ConsumerGroupBuilder {
 	return func(brokers []string, group, clientID string) (sarama.ConsumerGroup, error) {
 		cfg := c.Sarama()
 		cfg.ClientID = clientID
-		return sarama.NewConsumerGroup(brokers, group, cfg)
+		g, err := sarama.NewConsumerGroup(brokers, group, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return orderedGroup{g}, nil
 	}
 }
 
