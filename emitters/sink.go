@@ -1,6 +1,8 @@
 // Package emitters puts orders on the public "orders" topic: the goka
 // Emitter, and the Sink interface through which the simulator
-// (emitters/simulator) and the HTTP intake (emitters/intake) reach it.
+// (emitters/simulator) and the HTTP intake (emitters/intake) reach it. It
+// also writes the users' status requests (Requests) and the catalog
+// (PublishCatalog).
 package emitters
 
 import (

@@ -5,13 +5,18 @@ package processors
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/lovoo/goka"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/orderstream/orderstream/processors/global"
+	"github.com/orderstream/orderstream/processors/inbox"
 	"github.com/orderstream/orderstream/processors/ingest"
+	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/notifier"
 	"github.com/orderstream/orderstream/processors/registry"
 	"github.com/orderstream/orderstream/processors/restaurant"
 	"github.com/orderstream/orderstream/processors/runner"
@@ -20,27 +25,67 @@ import (
 
 // Hooks observe the processors' decisions (for metrics and logs).
 type Hooks struct {
-	Ingest   ingest.Hooks
-	Registry registry.Hooks
+	Ingest    ingest.Hooks
+	Registry  registry.Hooks
+	Lifecycle lifecycle.Hooks
 }
 
-// Processor is one group graph with the options it needs.
+// Config is the settings of the processors that have some.
+type Config struct {
+	Hooks      Hooks
+	Restaurant restaurant.Config
+	// AuditRetention is how long a finished order stays in the lifecycle
+	// table; zero keeps orders forever.
+	AuditRetention time.Duration
+	// Logger logs the work done beside the processors (the retention
+	// sweeps); nil discards it.
+	Logger *slog.Logger
+}
+
+// Processor is one group graph with the options it needs, and what runs
+// beside it.
 type Processor struct {
 	Graph   *goka.GroupGraph
 	Options []goka.ProcessorOption
+	Tend    runner.Tend
+	// Run, when set, runs the processor instead of goka; Graph then only
+	// describes its topics. Ingest is a Kafka transaction loop, since
+	// goka is at-least-once.
+	Run func(ctx context.Context, cfg runner.Config) error
 }
+
+// Goka reports whether p runs as a goka processor (and so is handed to
+// runner.Config.Started).
+func (p Processor) Goka() bool { return p.Run == nil }
 
 // Name is the processor's group name.
 func (p Processor) Name() string { return string(p.Graph.Group()) }
 
-// All returns every processor of the system, upstream first.
-func All(h Hooks) []Processor {
+// All returns every processor of the system, upstream first, with the
+// default settings and hooks h.
+func All(h Hooks) []Processor { return AllWith(Config{Hooks: h}) }
+
+// AllWith returns every processor of the system, upstream first,
+// configured by cfg.
+func AllWith(cfg Config) []Processor {
+	h := cfg.Hooks
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	audit := Processor{Graph: lifecycle.Define(h.Lifecycle)}
+	if r := cfg.AuditRetention; r > 0 {
+		audit.Tend = runner.Visits(lifecycle.VisitRetire, lifecycle.RetireInterval(r), lifecycle.Cutoff(r), logger)
+	}
 	return []Processor{
-		{Graph: ingest.Define(h.Ingest), Options: ingest.Options()},
+		{Graph: ingest.Define(h.Ingest), Options: ingest.Options(), Run: runIngest(h.Ingest)},
 		{Graph: registry.Define(h.Registry)},
-		{Graph: restaurant.Define()},
+		audit,
+		{Graph: restaurant.Define(cfg.Restaurant)},
 		{Graph: user.Define()},
 		{Graph: global.Define()},
+		{Graph: notifier.Define()},
+		{Graph: inbox.Define()},
 	}
 }
 
@@ -86,7 +131,22 @@ func Select(all []Processor, only []string) ([]Processor, error) {
 func Run(ctx context.Context, cfg runner.Config, procs []Processor) error {
 	g, ctx := errgroup.WithContext(ctx)
 	for _, p := range procs {
-		g.Go(func() error { return runner.Run(ctx, cfg, p.Graph, p.Options...) })
+		if p.Run != nil {
+			g.Go(func() error { return p.Run(ctx, cfg) })
+			continue
+		}
+		g.Go(func() error { return runner.RunTended(ctx, cfg, p.Graph, p.Tend, p.Options...) })
 	}
 	return g.Wait()
+}
+
+// runIngest runs ingest's transaction loop as instance of cfg.DataDir.
+func runIngest(h ingest.Hooks) func(context.Context, runner.Config) error {
+	return func(ctx context.Context, cfg runner.Config) error {
+		id, err := ingest.InstanceID(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		return ingest.Run(ctx, ingest.Config{Kafka: cfg.Kafka, InstanceID: id, Hooks: h, Logger: cfg.Logger})
+	}
 }

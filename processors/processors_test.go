@@ -18,13 +18,16 @@ import (
 	"github.com/orderstream/orderstream/processors"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
+	"github.com/orderstream/orderstream/processors/inbox"
 	"github.com/orderstream/orderstream/processors/ingest"
+	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/restaurant"
 	"github.com/orderstream/orderstream/processors/user"
+	"github.com/orderstream/orderstream/processors/window"
 )
 
 func TestAll(t *testing.T) {
-	want := []string{"ingest", "registry", "restaurant", "user", "global"}
+	want := []string{"ingest", "registry", "lifecycle", "restaurant", "user", "global", "notifier", "inbox"}
 	if got := processors.Names(); !slices.Equal(got, want) {
 		t.Errorf("Names() = %v, want %v (upstream first)", got, want)
 	}
@@ -36,10 +39,19 @@ func TestAll(t *testing.T) {
 			t.Errorf("graph %s: %v", g.Group(), err)
 		}
 	}
-	// Only ingest needs options: it must see null records.
+	// Only ingest needs options: it must see null records. Nothing runs
+	// beside the processors unless orders are retired.
 	for _, p := range processors.All(processors.Hooks{}) {
 		if n := len(p.Options); (p.Name() == "ingest") != (n > 0) {
 			t.Errorf("%s has %d options", p.Name(), n)
+		}
+		if p.Tend != nil {
+			t.Errorf("%s has a Tend without a retention", p.Name())
+		}
+	}
+	for _, p := range processors.AllWith(processors.Config{AuditRetention: time.Hour}) {
+		if (p.Name() == "lifecycle") != (p.Tend != nil) {
+			t.Errorf("with a retention, %s has Tend %v", p.Name(), p.Tend != nil)
 		}
 	}
 }
@@ -59,11 +71,11 @@ func TestSelect(t *testing.T) {
 		want    []string
 		wantErr string
 	}{
-		{"none means all", nil, []string{"ingest", "registry", "restaurant", "user", "global"}, ""},
+		{"none means all", nil, []string{"ingest", "registry", "lifecycle", "restaurant", "user", "global", "notifier", "inbox"}, ""},
 		{"in the order asked", []string{"global", "ingest"}, []string{"global", "ingest"}, ""},
 		{"spaces trimmed", []string{" user ", "\trestaurant"}, []string{"user", "restaurant"}, ""},
-		{"unknown", []string{"ingest", "billing"}, nil, `unknown processor "billing" (have ingest, registry, restaurant, user, global)`},
-		{"empty name", []string{""}, nil, `unknown processor "" (have ingest, registry, restaurant, user, global)`},
+		{"unknown", []string{"ingest", "billing"}, nil, `unknown processor "billing" (have ingest, registry, lifecycle, restaurant, user, global, notifier, inbox)`},
+		{"empty name", []string{""}, nil, `unknown processor "" (have ingest, registry, lifecycle, restaurant, user, global, notifier, inbox)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -203,11 +215,20 @@ type expected struct {
 	summary     global.Summary
 	invalid     int
 	duplicates  []string
+	// statuses is where each order ends without kitchen or courier: each
+	// restaurant accepts up to its capacity, then rejects.
+	statuses map[string]order.Status
+	// notified counts the notifications of each user.
+	notified map[string]int
 }
 
 func recompute(t *testing.T, records []record) expected {
 	t.Helper()
-	e := expected{restaurants: map[string]*restaurant.Stats{}, users: map[string]*user.Stats{}}
+	e := expected{
+		restaurants: map[string]*restaurant.Stats{}, users: map[string]*user.Stats{},
+		statuses: map[string]order.Status{}, notified: map[string]int{},
+	}
+	var minutes window.Counts // of the one global shard of placed orders
 	seen := map[string]bool{}
 	var accepted int64 // offset on orders-by-id
 	var all []global.Ranked
@@ -248,6 +269,21 @@ func recompute(t *testing.T, records []record) expected {
 			rs.LastOrderAt = o.PlacedAt
 		}
 		rs.Applied = exactly.Applied{0: seq.Offset}
+		rs.PerMinute.Add(o.PlacedAt, 1)
+		minutes.Add(o.PlacedAt, 1)
+		if len(rs.OpenOrders) < restaurant.DefaultCapacity {
+			rs.OpenOrders = append(rs.OpenOrders, o.OrderID)
+			rs.Accepted++
+			e.summary.Accepted++
+			e.summary.Open++
+			e.statuses[o.OrderID] = order.StatusAccepted
+		} else {
+			rs.Rejected++
+			e.summary.Rejected++
+			e.statuses[o.OrderID] = order.StatusRejected
+		}
+		rs.Open = int64(len(rs.OpenOrders))
+		e.notified[o.UserID] = min(e.notified[o.UserID]+2, inbox.Size)
 
 		us := e.users[o.UserID]
 		if us == nil {
@@ -267,7 +303,9 @@ func recompute(t *testing.T, records []record) expected {
 		e.summary.RevenueCents += o.TotalCents
 		e.summary.Items += o.Quantity()
 	}
+	e.summary.PerMinute = minutes.Buckets
 	for _, rs := range e.restaurants {
+		sort.Strings(rs.OpenOrders)
 		var top []restaurant.ItemCount
 		for sku, q := range rs.ItemQty {
 			top = append(top, restaurant.ItemCount{SKU: sku, Qty: q})
@@ -304,8 +342,9 @@ func recompute(t *testing.T, records []record) expected {
 	return e
 }
 
-// TestTopology runs all five processors in one tester: every record goes
-// through ingest, registry, restaurant, user and global within one Consume.
+// TestTopology runs every processor in one tester: every record goes
+// through ingest, registry, the lifecycle and back and forth with the
+// restaurant, user, global, notifier and inbox within one Consume.
 func TestTopology(t *testing.T) {
 	const n = 400
 	records := generate(rand.New(rand.NewPCG(1, 2)), n)
@@ -329,14 +368,52 @@ func TestTopology(t *testing.T) {
 		}
 	}
 
-	// Restaurant and user tables, key by key.
-	testutil.CheckTable(t, tt, restaurant.Table, want.restaurants)
+	// Restaurant and user tables, key by key. Where the lifecycle's
+	// updates were in its input depends on how the tester interleaves the
+	// registry's requests with the restaurant's: StatusApplied is only
+	// required to be set.
+	got := map[string]*restaurant.Stats{}
+	for _, k := range tt.GetTableKeys(restaurant.Table) {
+		rs := *tt.TableValue(restaurant.Table, k).(*restaurant.Stats)
+		if len(rs.StatusApplied) != 1 {
+			t.Errorf("restaurant-table[%s]: StatusApplied %v, want one partition", k, rs.StatusApplied)
+		}
+		rs.StatusApplied = nil
+		got[k] = &rs
+	}
+	if !reflect.DeepEqual(got, want.restaurants) {
+		for k, w := range want.restaurants {
+			if !reflect.DeepEqual(got[k], w) {
+				t.Errorf("restaurant-table[%s] =\n%+v\nwant\n%+v", k, got[k], w)
+			}
+		}
+		t.Errorf("restaurant-table: %d restaurants, want %d", len(got), len(want.restaurants))
+	}
 	testutil.CheckTable(t, tt, user.Table, want.users)
+
+	// The lifecycle table: every order where its restaurant left it.
+	orders := tt.GetTableKeys(lifecycle.Table)
+	if len(orders) != len(want.statuses) {
+		t.Errorf("lifecycle-table has %d orders, want %d", len(orders), len(want.statuses))
+	}
+	for id, s := range want.statuses {
+		o, _ := tt.TableValue(lifecycle.Table, id).(*lifecycle.Order)
+		if o == nil || o.Status != s || len(o.History) != 2 {
+			t.Errorf("lifecycle-table[%s] = %+v, want %s after placed", id, o, s)
+		}
+	}
+	// The inboxes: a notification per change.
+	for u, n := range want.notified {
+		in, _ := tt.TableValue(inbox.Table, u).(*inbox.Inbox)
+		if in == nil || len(in.Notifications) != n {
+			t.Errorf("inbox-table[%s] = %+v, want %d notifications", u, in, n)
+		}
+	}
 
 	// The global table: one shard per upstream partition, summed.
 	keys := tt.GetTableKeys(global.Table)
 	slices.Sort(keys)
-	if want := []string{"restaurant/0", "user/0"}; !slices.Equal(keys, want) {
+	if want := []string{"restaurant-status/0", "restaurant/0", "user/0"}; !slices.Equal(keys, want) {
 		t.Errorf("global-table keys = %v, want %v", keys, want)
 	}
 	var shards []*global.Shard

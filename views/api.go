@@ -10,6 +10,7 @@ import (
 	"github.com/orderstream/orderstream/processors/global"
 	"github.com/orderstream/orderstream/processors/restaurant"
 	"github.com/orderstream/orderstream/processors/user"
+	"github.com/orderstream/orderstream/processors/window"
 )
 
 // TopItem is a menu item in a restaurant's ranking.
@@ -20,16 +21,29 @@ type TopItem struct {
 
 // RestaurantResponse is a restaurant as the API shows it: the statistics
 // without the bookkeeping the processor needs (applied positions, the full
-// item counts).
+// item counts, the open order ids), with its name and cuisine from the
+// catalog (empty when the catalog lacks it). OrdersPerMinute, the placed
+// orders of the last 60 minutes by minute, oldest first, is on the
+// restaurant's own page only, not in lists.
 type RestaurantResponse struct {
-	RestaurantID  string    `json:"restaurant_id"`
-	Orders        int64     `json:"orders"`
-	RevenueCents  int64     `json:"revenue_cents"`
-	Items         int64     `json:"items"`
-	AvgOrderCents int64     `json:"avg_order_cents"`
-	FirstOrderAt  time.Time `json:"first_order_at"`
-	LastOrderAt   time.Time `json:"last_order_at"`
-	TopItems      []TopItem `json:"top_items"`
+	RestaurantID    string         `json:"restaurant_id"`
+	Name            string         `json:"name"`
+	Cuisine         string         `json:"cuisine"`
+	Orders          int64          `json:"orders"`
+	RevenueCents    int64          `json:"revenue_cents"`
+	Items           int64          `json:"items"`
+	AvgOrderCents   int64          `json:"avg_order_cents"`
+	FirstOrderAt    time.Time      `json:"first_order_at"`
+	LastOrderAt     time.Time      `json:"last_order_at"`
+	TopItems        []TopItem      `json:"top_items"`
+	Accepted        int64          `json:"accepted"`
+	Rejected        int64          `json:"rejected"`
+	Cancelled       int64          `json:"cancelled"`
+	Delivered       int64          `json:"delivered"`
+	Open            int64          `json:"open"`
+	AvgPrepMs       int64          `json:"avg_prep_ms"`
+	AvgDeliveryMs   int64          `json:"avg_delivery_ms"`
+	OrdersPerMinute []window.Point `json:"orders_per_minute,omitempty"`
 }
 
 // RestaurantsResponse is the body of GET /api/restaurants.
@@ -46,8 +60,23 @@ type UserResponse struct {
 	LastOrderAt         time.Time `json:"last_order_at"`
 }
 
-// StatsResponse is the body of GET /api/stats.
-type StatsResponse = global.Summary
+// StatsResponse is the body of GET /api/stats: the totals of placed
+// orders, the counts of what became of them, and the placed orders of the
+// last 60 minutes by minute, oldest first.
+type StatsResponse struct {
+	Orders          int64           `json:"orders"`
+	RevenueCents    int64           `json:"revenue_cents"`
+	Items           int64           `json:"items"`
+	Restaurants     int64           `json:"restaurants"`
+	Users           int64           `json:"users"`
+	TopRestaurants  []global.Ranked `json:"top_restaurants"`
+	Accepted        int64           `json:"accepted"`
+	Rejected        int64           `json:"rejected"`
+	Cancelled       int64           `json:"cancelled"`
+	Delivered       int64           `json:"delivered"`
+	Open            int64           `json:"open"`
+	OrdersPerMinute []window.Point  `json:"orders_per_minute"`
+}
 
 // HealthResponse is the body of /healthz and of a ready /readyz.
 type HealthResponse struct {
@@ -74,6 +103,30 @@ func newRestaurantResponse(s *restaurant.Stats) RestaurantResponse {
 		FirstOrderAt:  s.FirstOrderAt,
 		LastOrderAt:   s.LastOrderAt,
 		TopItems:      top,
+		Accepted:      s.Accepted,
+		Rejected:      s.Rejected,
+		Cancelled:     s.Cancelled,
+		Delivered:     s.Delivered,
+		Open:          s.Open,
+		AvgPrepMs:     s.AvgPrepMs,
+		AvgDeliveryMs: s.AvgDeliveryMs,
+	}
+}
+
+func newStatsResponse(sum global.Summary, now time.Time) StatsResponse {
+	return StatsResponse{
+		Orders:          sum.Orders,
+		RevenueCents:    sum.RevenueCents,
+		Items:           sum.Items,
+		Restaurants:     sum.Restaurants,
+		Users:           sum.Users,
+		TopRestaurants:  sum.TopRestaurants,
+		Accepted:        sum.Accepted,
+		Rejected:        sum.Rejected,
+		Cancelled:       sum.Cancelled,
+		Delivered:       sum.Delivered,
+		Open:            sum.Open,
+		OrdersPerMinute: window.Series(sum.PerMinute, now),
 	}
 }
 
@@ -89,8 +142,24 @@ func newUserResponse(s *user.Stats) UserResponse {
 
 // api serves the JSON endpoints over the views.
 type api struct {
-	views  *Set
-	logger *slog.Logger
+	views    *Set
+	logger   *slog.Logger
+	hub      *Hub
+	requests Requester
+	now      func() time.Time
+}
+
+// named adds the catalog's name and cuisine to resp. A restaurant the
+// catalog lacks still counts, without a name; so does one whose name
+// cannot be read now.
+func (a *api) named(resp *RestaurantResponse) {
+	c, err := a.views.Catalog().Get(resp.RestaurantID)
+	switch {
+	case err == nil:
+		resp.Name, resp.Cuisine = c.Name, c.Cuisine
+	case !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrUnavailable):
+		a.logger.Warn("catalog read failed", "restaurant_id", resp.RestaurantID, "err", err)
+	}
 }
 
 func (a *api) restaurant(w http.ResponseWriter, r *http.Request) {
@@ -104,7 +173,10 @@ func (a *api) restaurant(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err, "restaurant %q not found", id)
 		return
 	}
-	httpjson.WriteJSON(w, http.StatusOK, newRestaurantResponse(s))
+	resp := newRestaurantResponse(s)
+	a.named(&resp)
+	resp.OrdersPerMinute = window.Series(s.PerMinute.Buckets, a.now())
+	httpjson.WriteJSON(w, http.StatusOK, resp)
 }
 
 func (a *api) restaurants(w http.ResponseWriter, r *http.Request) {
@@ -121,6 +193,7 @@ func (a *api) restaurants(w http.ResponseWriter, r *http.Request) {
 	resp := RestaurantsResponse{Restaurants: make([]RestaurantResponse, len(list))}
 	for i, s := range list {
 		resp.Restaurants[i] = newRestaurantResponse(s)
+		a.named(&resp.Restaurants[i])
 	}
 	httpjson.WriteJSON(w, http.StatusOK, resp)
 }
@@ -145,7 +218,7 @@ func (a *api) stats(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err, "")
 		return
 	}
-	httpjson.WriteJSON(w, http.StatusOK, StatsResponse(sum))
+	httpjson.WriteJSON(w, http.StatusOK, newStatsResponse(sum, a.now()))
 }
 
 func (a *api) healthz(w http.ResponseWriter, _ *http.Request) {

@@ -6,10 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderstream/orderstream/catalog"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
 	"github.com/orderstream/orderstream/processors/restaurant"
 	"github.com/orderstream/orderstream/processors/user"
+	"github.com/orderstream/orderstream/processors/window"
 )
 
 var (
@@ -32,7 +34,29 @@ func restaurantStats(id string, orders, revenue int64) *restaurant.Stats {
 		ItemQty:       map[string]int64{"pizza": orders * 2},
 		First:         exactly.Pos{Partition: 1, Offset: 7},
 		Applied:       exactly.Applied{1: 9},
+		PerMinute: window.Counts{
+			Buckets:    []window.Bucket{{Start: t0, Count: 1}, {Start: t1.Truncate(time.Minute), Count: orders - 1}},
+			StreamTime: t1,
+		},
+		Accepted:        orders - 1,
+		Rejected:        1,
+		Cancelled:       1,
+		Ready:           1,
+		Delivered:       1,
+		Open:            1,
+		PrepMsTotal:     90_000,
+		DeliveryMsTotal: 600_001,
+		AvgPrepMs:       90_000,
+		AvgDeliveryMs:   600_001,
+		OpenOrders:      []string{"o-9"},
+		StatusApplied:   exactly.Applied{0: 4},
 	}
+}
+
+// series is the orders_per_minute of the last hour at t1 with n orders at
+// t0 and m at t1's minute.
+func series(n, m int64) string {
+	return mustJSON(window.Series([]window.Bucket{{Start: t0, Count: n}, {Start: t1.Truncate(time.Minute), Count: m}}, t1))
 }
 
 func TestGetRestaurant(t *testing.T) {
@@ -40,7 +64,8 @@ func TestGetRestaurant(t *testing.T) {
 	runSet(t, set)
 	tt.SetTableValue(restaurant.Table, "r1", restaurantStats("r1", 4, 10000))
 	tt.SetTableValue(restaurant.Table, "empty", &restaurant.Stats{RestaurantID: "empty"})
-	h := newTestHandler(t, HandlerConfig{Views: set})
+	tt.SetTableValue(catalog.Table, "r1", &catalog.Restaurant{ID: "r1", Name: "Trattoria Roma", Cuisine: "italian"})
+	h := newTestHandler(t, HandlerConfig{Views: set, Now: func() time.Time { return t1 }})
 
 	tests := []struct {
 		name     string
@@ -52,15 +77,19 @@ func TestGetRestaurant(t *testing.T) {
 			name:     "found",
 			target:   "/api/restaurants/r1",
 			wantCode: http.StatusOK,
-			wantBody: `{"restaurant_id":"r1","orders":4,"revenue_cents":10000,"items":8,"avg_order_cents":2500,` +
-				`"first_order_at":"2025-03-01T12:00:00Z","last_order_at":"2025-03-01T12:30:00.5Z","top_items":[{"sku":"pizza","qty":8}]}`,
+			wantBody: `{"restaurant_id":"r1","name":"Trattoria Roma","cuisine":"italian","orders":4,"revenue_cents":10000,"items":8,"avg_order_cents":2500,` +
+				`"first_order_at":"2025-03-01T12:00:00Z","last_order_at":"2025-03-01T12:30:00.5Z","top_items":[{"sku":"pizza","qty":8}],` +
+				`"accepted":3,"rejected":1,"cancelled":1,"delivered":1,"open":1,"avg_prep_ms":90000,"avg_delivery_ms":600001,` +
+				`"orders_per_minute":` + series(1, 3) + `}`,
 		},
 		{
 			name:     "no top items is an empty list",
 			target:   "/api/restaurants/empty",
 			wantCode: http.StatusOK,
-			wantBody: `{"restaurant_id":"empty","orders":0,"revenue_cents":0,"items":0,"avg_order_cents":0,` +
-				`"first_order_at":"0001-01-01T00:00:00Z","last_order_at":"0001-01-01T00:00:00Z","top_items":[]}`,
+			wantBody: `{"restaurant_id":"empty","name":"","cuisine":"","orders":0,"revenue_cents":0,"items":0,"avg_order_cents":0,` +
+				`"first_order_at":"0001-01-01T00:00:00Z","last_order_at":"0001-01-01T00:00:00Z","top_items":[],` +
+				`"accepted":0,"rejected":0,"cancelled":0,"delivered":0,"open":0,"avg_prep_ms":0,"avg_delivery_ms":0,` +
+				`"orders_per_minute":` + series(0, 0) + `}`,
 		},
 		{
 			name:     "unknown",
@@ -188,10 +217,11 @@ func TestGetUser(t *testing.T) {
 func TestStats(t *testing.T) {
 	set, tt := newTestSet(t)
 	runSet(t, set)
-	h := newTestHandler(t, HandlerConfig{Views: set})
+	h := newTestHandler(t, HandlerConfig{Views: set, Now: func() time.Time { return t1 }})
 
 	checkJSON(t, do(t, h, http.MethodGet, "/api/stats"), http.StatusOK,
-		`{"orders":0,"revenue_cents":0,"items":0,"restaurants":0,"users":0,"top_restaurants":[]}`)
+		`{"orders":0,"revenue_cents":0,"items":0,"restaurants":0,"users":0,"top_restaurants":[],`+
+			`"accepted":0,"rejected":0,"cancelled":0,"delivered":0,"open":0,"orders_per_minute":`+series(0, 0)+`}`)
 
 	tt.SetTableValue(global.Table, global.ShardKey(restaurant.Group, 0), &global.Shard{
 		Orders: 3, RevenueCents: 6000, Items: 7, Restaurants: 2,
@@ -199,18 +229,24 @@ func TestStats(t *testing.T) {
 			{RestaurantID: "r1", RevenueCents: 5000, Orders: 2},
 			{RestaurantID: "r2", RevenueCents: 1000, Orders: 1},
 		},
-		Applied: exactly.Applied{0: 3},
+		Applied:   exactly.Applied{0: 3},
+		PerMinute: window.Counts{Buckets: []window.Bucket{{Start: t0, Count: 2}, {Start: t1.Truncate(time.Minute), Count: 1}}, StreamTime: t1},
 	})
 	tt.SetTableValue(global.Table, global.ShardKey(restaurant.Group, 1), &global.Shard{
 		Orders: 1, RevenueCents: 2000, Items: 1, Restaurants: 1,
-		Top: []global.Ranked{{RestaurantID: "r3", RevenueCents: 2000, Orders: 1}},
+		Top:       []global.Ranked{{RestaurantID: "r3", RevenueCents: 2000, Orders: 1}},
+		PerMinute: window.Counts{Buckets: []window.Bucket{{Start: t1.Truncate(time.Minute), Count: 1}}, StreamTime: t1},
 	})
 	tt.SetTableValue(global.Table, global.ShardKey(user.Group, 0), &global.Shard{Users: 3})
+	tt.SetTableValue(global.Table, global.ShardKey(restaurant.StatusShard, 0), &global.Shard{
+		Accepted: 3, Rejected: 1, Cancelled: 1, Delivered: 1, Open: 1,
+	})
 	checkJSON(t, do(t, h, http.MethodGet, "/api/stats"), http.StatusOK,
 		`{"orders":4,"revenue_cents":8000,"items":8,"restaurants":3,"users":3,"top_restaurants":[`+
 			`{"restaurant_id":"r1","revenue_cents":5000,"orders":2},`+
 			`{"restaurant_id":"r3","revenue_cents":2000,"orders":1},`+
-			`{"restaurant_id":"r2","revenue_cents":1000,"orders":1}]}`)
+			`{"restaurant_id":"r2","revenue_cents":1000,"orders":1}],`+
+			`"accepted":3,"rejected":1,"cancelled":1,"delivered":1,"open":1,"orders_per_minute":`+series(2, 2)+`}`)
 }
 
 func TestProbes(t *testing.T) {
@@ -219,7 +255,7 @@ func TestProbes(t *testing.T) {
 
 	checkJSON(t, do(t, h, http.MethodGet, "/healthz"), http.StatusOK, `{"status":"ok"}`)
 	checkJSON(t, do(t, h, http.MethodGet, "/readyz"), http.StatusServiceUnavailable,
-		`{"status":"recovering","not_ready":["restaurant-table","user-table","global-table"]}`)
+		`{"status":"recovering","not_ready":["restaurant-table","user-table","global-table","lifecycle-table","inbox-table","restaurants"]}`)
 	// Reads before recovery are unavailable, not errors.
 	got := do(t, h, http.MethodGet, "/api/restaurants/r1")
 	checkJSON(t, got, http.StatusServiceUnavailable,
@@ -235,7 +271,7 @@ func TestProbes(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkJSON(t, do(t, h, http.MethodGet, "/readyz"), http.StatusServiceUnavailable,
-		`{"status":"recovering","not_ready":["restaurant-table","user-table","global-table"]}`)
+		`{"status":"recovering","not_ready":["restaurant-table","user-table","global-table","lifecycle-table","inbox-table","restaurants"]}`)
 	checkJSON(t, do(t, h, http.MethodGet, "/api/stats"), http.StatusServiceUnavailable,
 		`{"error":"global summary: iterate global-table: view global-table stopped: view unavailable"}`)
 	checkJSON(t, do(t, h, http.MethodGet, "/healthz"), http.StatusOK, `{"status":"ok"}`)

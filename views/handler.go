@@ -6,9 +6,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/lovoo/goka"
 
+	"github.com/orderstream/orderstream/dashboard"
 	"github.com/orderstream/orderstream/internal/httpjson"
 	"github.com/orderstream/orderstream/internal/metrics"
 	"github.com/orderstream/orderstream/internal/offline"
@@ -25,6 +27,13 @@ type HandlerConfig struct {
 	Metrics *metrics.Metrics
 	// Logger logs what a client cannot be told; required.
 	Logger *slog.Logger
+	// Events, if set, is served at GET /api/events; the caller runs it.
+	Events *Hub
+	// Requests, if set, takes the cancellations of
+	// POST /api/orders/{id}/cancel.
+	Requests Requester
+	// Now is the clock of the per-minute series; nil means time.Now.
+	Now func() time.Time
 }
 
 // Handler is the HTTP face of a process: the JSON API, the probes, goka's
@@ -35,19 +44,31 @@ type Handler struct {
 	metrics *metrics.Metrics
 }
 
+// GokaPath is where goka's index page is mounted, the dashboard having
+// taken /.
+const GokaPath = "/goka"
+
 // Route patterns, as registered and as they label the metrics.
 const (
 	RouteRestaurant  = "GET /api/restaurants/{id}"
 	RouteRestaurants = "GET /api/restaurants"
 	RouteUser        = "GET /api/users/{id}"
 	RouteStats       = "GET /api/stats"
+	RouteOrder       = "GET /api/orders/{id}"
+	RouteCancel      = "POST /api/orders/{id}/cancel"
+	RouteInbox       = "GET /api/users/{id}/notifications"
+	RouteEvents      = "GET /api/events"
 	RouteOrders      = "POST /api/orders"
 	RouteHealthz     = "GET /healthz"
 	RouteReadyz      = "GET /readyz"
 	RouteMetrics     = "GET /metrics"
 	RouteMonitor     = "GET " + MonitorPath + "/"
 	RouteQuery       = "GET " + QueryPath + "/"
-	RouteIndex       = "GET /{$}"
+	// RouteIndex is the dashboard; RouteDashboard its scripts and
+	// stylesheet; RouteGoka goka's own index of the monitor and query UI.
+	RouteIndex     = "GET /{$}"
+	RouteDashboard = "GET " + dashboard.AssetPath
+	RouteGoka      = "GET " + GokaPath + "/{$}"
 	// RouteVendor serves the scripts, stylesheets and fonts goka's pages
 	// would load from public CDNs, so the UI works on closed networks.
 	RouteVendor = "GET " + VendorPath + "/"
@@ -71,7 +92,17 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if cfg.Metrics != nil {
 		cfg.Views.Each(cfg.Metrics.AttachView)
 	}
-	a := &api{views: cfg.Views, logger: logger}
+	a := &api{views: cfg.Views, logger: logger, hub: cfg.Events, requests: cfg.Requests, now: cfg.Now}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if cfg.Metrics != nil && cfg.Events != nil {
+		for _, c := range cfg.Events.Collectors() {
+			if err := cfg.Metrics.Registry().Register(c); err != nil {
+				logger.Warn("event stream metrics not registered", "err", err)
+			}
+		}
+	}
 
 	h.handle(RouteRestaurant, http.HandlerFunc(a.restaurant))
 	h.handle(RouteRestaurants, http.HandlerFunc(a.restaurants))
@@ -80,6 +111,14 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if cfg.Intake != nil {
 		h.handle(RouteOrders, cfg.Intake)
 	}
+	h.handle(RouteOrder, http.HandlerFunc(a.order))
+	if cfg.Requests != nil {
+		h.handle(RouteCancel, http.HandlerFunc(a.cancel))
+	}
+	h.handle(RouteInbox, http.HandlerFunc(a.notifications))
+	if cfg.Events != nil {
+		h.handle(RouteEvents, http.HandlerFunc(a.events))
+	}
 	h.handle(RouteHealthz, http.HandlerFunc(a.healthz))
 	h.handle(RouteReadyz, http.HandlerFunc(a.readyz))
 	if cfg.Metrics != nil {
@@ -87,7 +126,9 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	}
 	h.handle(RouteMonitor, offline.Rewrite(VendorPath, http.HandlerFunc(h.web.serveMonitor)))
 	h.handle(RouteQuery, offline.Rewrite(VendorPath, http.HandlerFunc(h.web.serveQuery)))
-	h.handle(RouteIndex, offline.Rewrite(VendorPath, http.HandlerFunc(h.web.serveIndex)))
+	h.handle(RouteIndex, dashboard.Index())
+	h.handle(RouteDashboard, dashboard.Assets())
+	h.handle(RouteGoka, http.StripPrefix(GokaPath, offline.Rewrite(VendorPath, http.HandlerFunc(h.web.serveIndex))))
 	h.handle(RouteVendor, http.StripPrefix(VendorPath, offline.Assets()))
 	// Everything else is a JSON 404.
 	h.handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

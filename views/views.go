@@ -1,7 +1,7 @@
-// Package views serves the group tables of the restaurant, user and global
-// processors: typed wrappers over goka views, so that no caller type-asserts
-// a table value, and the HTTP JSON API, goka's monitor and query UI and the
-// metrics endpoint on top.
+// Package views serves the group tables of the processors and the
+// catalog: typed wrappers over goka views, so that no caller type-asserts
+// a table value, and the HTTP JSON API, the event stream, goka's monitor
+// and query UI and the metrics endpoint on top.
 package views
 
 import (
@@ -15,8 +15,11 @@ import (
 	"github.com/lovoo/goka/storage"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/orderstream/orderstream/catalog"
 	"github.com/orderstream/orderstream/internal/kafkaconf"
 	"github.com/orderstream/orderstream/processors/global"
+	"github.com/orderstream/orderstream/processors/inbox"
+	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/restaurant"
 	"github.com/orderstream/orderstream/processors/user"
 )
@@ -29,7 +32,7 @@ var ErrNotFound = errors.New("not found")
 // caller.
 var ErrUnavailable = errors.New("view unavailable")
 
-// Set is the views of the three tables the API serves, run together.
+// Set is the views of the tables the API serves, run together.
 type Set struct {
 	guard  *guard
 	tables []*table
@@ -38,6 +41,9 @@ type Set struct {
 	restaurants *Restaurants
 	users       *Users
 	global      *Global
+	orders      *Orders
+	inboxes     *Inboxes
+	catalog     *Catalog
 }
 
 // StoragePath is where the view of table keeps its LevelDB under dataDir.
@@ -45,8 +51,8 @@ func StoragePath(dataDir string, table goka.Table) string {
 	return filepath.Join(dataDir, "views", string(table))
 }
 
-// New creates the views of the restaurant, user and global tables. Their
-// table topics must exist. Each keeps its local copy in a LevelDB under
+// New creates the views of the restaurant, user, global, lifecycle and
+// inbox tables and of the catalog. Their table topics must exist. Each keeps its local copy in a LevelDB under
 // StoragePath(dataDir, table), or in memory when dataDir is empty. extra
 // options come last, so tests can pass goka.WithViewTester.
 func New(cfg kafkaconf.Config, dataDir string, logger *slog.Logger, extra ...goka.ViewOption) (*Set, error) {
@@ -58,6 +64,9 @@ func New(cfg kafkaconf.Config, dataDir string, logger *slog.Logger, extra ...gok
 		{restaurant.Table, new(restaurant.StatsCodec)},
 		{user.Table, new(user.StatsCodec)},
 		{global.Table, new(global.ShardCodec)},
+		{lifecycle.Table, new(lifecycle.OrderCodec)},
+		{inbox.Table, new(inbox.InboxCodec)},
+		{catalog.Table, new(catalog.Codec)},
 	}
 	for _, spec := range specs {
 		opts := cfg.ViewOptions(logger.With("view", string(spec.table)))
@@ -79,6 +88,9 @@ func New(cfg kafkaconf.Config, dataDir string, logger *slog.Logger, extra ...gok
 	s.restaurants = &Restaurants{t: s.tables[0]}
 	s.users = &Users{t: s.tables[1]}
 	s.global = &Global{t: s.tables[2]}
+	s.orders = &Orders{t: s.tables[3]}
+	s.inboxes = &Inboxes{t: s.tables[4]}
+	s.catalog = &Catalog{t: s.tables[5]}
 	return s, nil
 }
 
@@ -90,6 +102,15 @@ func (s *Set) Users() *Users { return s.users }
 
 // Global is the view of global.Table.
 func (s *Set) Global() *Global { return s.global }
+
+// Orders is the view of lifecycle.Table.
+func (s *Set) Orders() *Orders { return s.orders }
+
+// Inboxes is the view of inbox.Table.
+func (s *Set) Inboxes() *Inboxes { return s.inboxes }
+
+// Catalog is the view of catalog.Table.
+func (s *Set) Catalog() *Catalog { return s.catalog }
 
 // Run runs every view until ctx ends or one of them fails, and returns
 // their errors joined. Run may be called once: goka closes a view's storage
@@ -126,7 +147,8 @@ func (s *Set) Run(ctx context.Context) error {
 }
 
 // NotReady lists the tables whose views have not recovered, in the order
-// restaurant, user, global; all of them once the set has stopped.
+// restaurant, user, global, lifecycle, inbox, catalog; all of them once
+// the set has stopped.
 func (s *Set) NotReady() []string {
 	var out []string
 	for _, t := range s.tables {

@@ -37,7 +37,7 @@ func TestWebUILinks(t *testing.T) {
 	runSet(t, set)
 	tt.SetTableValue(restaurant.Table, "r1", restaurantStats("r1", 4, 10000))
 	h := newTestHandler(t, HandlerConfig{Views: set})
-	h.AttachProcessor(newTestProcessor(t, restaurant.Define()))
+	h.AttachProcessor(newTestProcessor(t, restaurant.Define(restaurant.Config{})))
 	h.AttachProcessor(newTestProcessor(t, user.Define()))
 
 	seen := map[string]bool{}
@@ -76,7 +76,7 @@ func TestWebUIPages(t *testing.T) {
 	runSet(t, set)
 	tt.SetTableValue(restaurant.Table, "r1", restaurantStats("r1", 4, 10000))
 	h := newTestHandler(t, HandlerConfig{Views: set})
-	h.AttachProcessor(newTestProcessor(t, restaurant.Define()))
+	h.AttachProcessor(newTestProcessor(t, restaurant.Define(restaurant.Config{})))
 
 	tests := []struct {
 		target   string
@@ -95,9 +95,9 @@ func TestWebUIPages(t *testing.T) {
 		// goka indexes processors with > len instead of >= len: N must 404,
 		// not panic.
 		{"/monitor/processor/1", 404, []string{`{"error":"no such page /monitor/processor/1"}`}},
-		{"/monitor/view/3", 404, nil},
+		{"/monitor/view/6", 404, nil},
 		{"/monitor/data/processor/1", 404, nil},
-		{"/monitor/data/view/3", 404, nil},
+		{"/monitor/data/view/6", 404, nil},
 		{"/monitor/data/view/-1", 404, nil},
 		{"/monitor/data/table/0", 404, nil},
 		{"/monitor/processor/x", 404, nil},
@@ -127,7 +127,7 @@ func TestAttachWhileServing(t *testing.T) {
 	runSet(t, set)
 	h := newTestHandler(t, HandlerConfig{Views: set})
 	procs := []*goka.Processor{
-		newTestProcessor(t, restaurant.Define()),
+		newTestProcessor(t, restaurant.Define(restaurant.Config{})),
 		newTestProcessor(t, user.Define()),
 	}
 

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/orderstream/orderstream/emitters"
+	"github.com/orderstream/orderstream/emitters/kitchen"
 	"github.com/orderstream/orderstream/emitters/simulator"
 	"github.com/orderstream/orderstream/internal/broker"
 	"github.com/orderstream/orderstream/internal/metrics"
@@ -26,6 +27,8 @@ type demoConfig struct {
 	kafka       *kafkaFlags
 	http        string
 	sim         simulator.Config
+	kitchen     kitchen.Config
+	settings
 }
 
 func setupDemo(fs *flag.FlagSet) func(context.Context, *env) error {
@@ -42,6 +45,8 @@ func setupDemo(fs *flag.FlagSet) func(context.Context, *env) error {
 	fs.IntVar(&c.sim.Restaurants, "restaurants", 50, "simulated restaurants")
 	fs.IntVar(&c.sim.Users, "users", 5000, "simulated users")
 	fs.Uint64Var(&c.sim.Seed, "seed", 1, "simulator seed")
+	addKitchenFlags(fs, &c.kitchen, kitchen.DefaultConfig)
+	c.addFlags(fs, defaultDemoAuditRetention)
 	return func(ctx context.Context, e *env) error { return runDemo(ctx, e, c) }
 }
 
@@ -51,6 +56,9 @@ func runDemo(ctx context.Context, e *env, c *demoConfig) (err error) {
 	}
 	if c.sim.Rate > 0 {
 		if err := c.sim.Validate(); err != nil {
+			return err
+		}
+		if err := c.kitchen.Validate(); err != nil {
 			return err
 		}
 	}
@@ -75,6 +83,10 @@ func runDemo(ctx context.Context, e *env, c *demoConfig) (err error) {
 		return err
 	}
 	m := metrics.New()
+	pc, err := c.settings.config(m, e.logger)
+	if err != nil {
+		return err
+	}
 
 	// Processors: every group, attached to the monitor and /metrics.
 	runProcessors := func(ctx context.Context, h *views.Handler) error {
@@ -83,14 +95,19 @@ func runDemo(ctx context.Context, e *env, c *demoConfig) (err error) {
 			DataDir: c.dataDir,
 			Logger:  e.logger,
 			Started: h.AttachProcessor,
-		}, processors.All(processorHooks(m, e.logger)))
+		}, processors.AllWith(pc))
 	}
 	sidecars := []sidecar{runProcessors}
 
-	// Simulator: users placing orders at --rate.
+	// Simulator: the catalog, users placing orders at --rate, and the
+	// kitchens and couriers moving them on.
 	if c.sim.Rate > 0 {
 		sidecars = append(sidecars, func(ctx context.Context, _ *views.Handler) (err error) {
-			em, err := emitters.New(kc, e.logger.With("component", "simulator"))
+			logger := e.logger.With("component", "simulator")
+			if err := publishCatalog(ctx, kc, c.sim, logger); err != nil {
+				return err
+			}
+			em, err := emitters.New(kc, logger)
 			if err != nil {
 				return err
 			}
@@ -99,6 +116,9 @@ func runDemo(ctx context.Context, e *env, c *demoConfig) (err error) {
 			fmt.Fprintf(e.stdout, "simulator: %g orders/s over %d restaurants and %d users\n", c.sim.Rate, c.sim.Restaurants, c.sim.Users)
 			_, err = simulator.Run(ctx, c.sim, sink, nil)
 			return err
+		})
+		sidecars = append(sidecars, func(ctx context.Context, h *views.Handler) error {
+			return runKitchen(ctx, kc, c.kitchen, c.dataDir, h.AttachProcessor, e.logger)
 		})
 	}
 

@@ -21,19 +21,30 @@ import (
 // function that runs it once the flags are parsed and validated.
 type command struct {
 	summary string
-	setup   func(fs *flag.FlagSet) func(ctx context.Context, env *env) error
+	// args, if set, says which positional arguments the command takes
+	// (e.g. "load FILE"); commands without it take none.
+	args  string
+	setup func(fs *flag.FlagSet) func(ctx context.Context, env *env) error
 }
 
 // env is what every command gets besides its own config.
 type env struct {
 	stdout io.Writer
 	logger *slog.Logger
+	// args are the positional arguments of a command that takes some.
+	args []string
 }
 
 var commands = map[string]command{}
 
 func register(name, summary string, setup func(fs *flag.FlagSet) func(context.Context, *env) error) {
 	commands[name] = command{summary: summary, setup: setup}
+}
+
+// registerWithArgs registers a command that takes positional arguments,
+// described by args, among its flags.
+func registerWithArgs(name, args, summary string, setup func(fs *flag.FlagSet) func(context.Context, *env) error) {
+	commands[name] = command{summary: summary, args: args, setup: setup}
 }
 
 func main() {
@@ -62,15 +73,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	runCmd := cmd.setup(fs)
-	if err := parseFlags(fs, args[1:]); err != nil {
-		return err
+	var positional []string
+	if cmd.args == "" {
+		if err := parseFlags(fs, args[1:]); err != nil {
+			return err
+		}
+	} else {
+		var err error
+		if positional, err = parseArgs(fs, args[1:]); err != nil {
+			return err
+		}
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	return runCmd(ctx, &env{stdout: stdout, logger: logger})
+	return runCmd(ctx, &env{stdout: stdout, logger: logger, args: positional})
 }
 
 func usage(w io.Writer) {
@@ -81,13 +100,18 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
+		summary := commands[n].summary
+		if a := commands[n].args; a != "" {
+			summary = n + " " + a + ": " + summary
+		}
+		fmt.Fprintf(w, "  %-9s %s\n", n, summary)
 	}
 	fmt.Fprintln(w, "\nEvery flag can also be set as ORDERSTREAM_<FLAG>, e.g. ORDERSTREAM_BROKERS.\nRun 'orderstream <command> -h' for its flags.")
 }
 
-// parseFlags parses args, then fills every flag not given on the command
-// line from its environment variable ORDERSTREAM_<FLAG>.
+// parseFlags parses args, which must all be flags, then fills every flag
+// not given on the command line from its environment variable
+// ORDERSTREAM_<FLAG>.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -95,6 +119,36 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
+	return flagsFromEnv(fs)
+}
+
+// parseArgs is parseFlags for a command with positional arguments: flags
+// may come before, between and after them (after "--" everything is
+// positional). It returns the positional arguments.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		// flag stops at the first non-flag, or after "--".
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+	return positional, flagsFromEnv(fs)
+}
+
+// flagsFromEnv fills every flag not given on the command line from its
+// environment variable ORDERSTREAM_<FLAG>.
+func flagsFromEnv(fs *flag.FlagSet) error {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var errs []error

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/lovoo/goka"
 	"golang.org/x/sync/errgroup"
@@ -19,7 +20,9 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors"
 	"github.com/orderstream/orderstream/processors/ingest"
+	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/registry"
+	"github.com/orderstream/orderstream/processors/restaurant"
 	"github.com/orderstream/orderstream/processors/runner"
 	"github.com/orderstream/orderstream/views"
 )
@@ -33,6 +36,40 @@ type processConfig struct {
 	dataDir string
 	only    string
 	http    string
+	settings
+}
+
+// settings are the processors' own settings, flags of process and demo.
+type settings struct {
+	capacity  int
+	retention time.Duration
+}
+
+// Defaults of the settings in process; demo retires orders sooner.
+const (
+	defaultAuditRetention     = time.Hour
+	defaultDemoAuditRetention = 10 * time.Minute
+)
+
+func (s *settings) addFlags(fs *flag.FlagSet, retention time.Duration) {
+	fs.IntVar(&s.capacity, "capacity", restaurant.DefaultCapacity, "open orders a restaurant takes before it rejects more")
+	fs.DurationVar(&s.retention, "audit-retention", retention, "how long a finished order stays in the audit table (0 = for ever)")
+}
+
+// config validates s and returns the processors' configuration.
+func (s *settings) config(m *metrics.Metrics, logger *slog.Logger) (processors.Config, error) {
+	if s.capacity < 1 {
+		return processors.Config{}, fmt.Errorf("--capacity %d: want at least 1", s.capacity)
+	}
+	if s.retention < 0 {
+		return processors.Config{}, fmt.Errorf("--audit-retention %v: want 0 or more", s.retention)
+	}
+	return processors.Config{
+		Hooks:          processorHooks(m, logger),
+		Restaurant:     restaurant.Config{Capacity: s.capacity},
+		AuditRetention: s.retention,
+		Logger:         logger,
+	}, nil
 }
 
 func setupProcess(fs *flag.FlagSet) func(context.Context, *env) error {
@@ -40,6 +77,7 @@ func setupProcess(fs *flag.FlagSet) func(context.Context, *env) error {
 	fs.StringVar(&c.dataDir, "data-dir", "./data", "directory of the processors' local LevelDB state")
 	fs.StringVar(&c.only, "only", "", "comma separated processors to run (default all: "+strings.Join(processors.Names(), ",")+")")
 	fs.StringVar(&c.http, "http", "127.0.0.1:9100", "address of /metrics, /healthz and /readyz (empty = off)")
+	c.addFlags(fs, defaultAuditRetention)
 	return func(ctx context.Context, e *env) error { return runProcess(ctx, e, c) }
 }
 
@@ -52,7 +90,11 @@ func runProcess(ctx context.Context, e *env, c *processConfig) error {
 		return errors.New("--data-dir is required")
 	}
 	m := metrics.New()
-	procs, err := processors.Select(processors.All(processorHooks(m, e.logger)), splitList(c.only))
+	pc, err := c.settings.config(m, e.logger)
+	if err != nil {
+		return err
+	}
+	procs, err := processors.Select(processors.AllWith(pc), splitList(c.only))
 	if err != nil {
 		return err
 	}
@@ -76,7 +118,7 @@ func runProcess(ctx context.Context, e *env, c *processConfig) error {
 			httpjson.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		})
 		mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-			if n := running.recovering(len(procs)); n > 0 {
+			if n := running.recovering(gokaCount(procs)); n > 0 {
 				httpjson.WriteError(w, http.StatusServiceUnavailable, "%d processors not recovered yet", n)
 				return
 			}
@@ -100,6 +142,17 @@ func processorHooks(m *metrics.Metrics, logger *slog.Logger) processors.Hooks {
 			m.DuplicateOrders.Inc()
 			logger.Info("duplicate order dropped", "order_id", orderID)
 		}},
+		Lifecycle: lifecycle.Hooks{Refused: func(r *lifecycle.Request, current order.Status, v lifecycle.Verdict) {
+			m.StatusRequestsRefused.WithLabelValues(v.String()).Inc()
+			// Repeats are routine (retried requests); lost races are
+			// worth a line.
+			level := slog.LevelDebug
+			if v == lifecycle.Invalid {
+				level = slog.LevelInfo
+			}
+			logger.Log(context.Background(), level, "status request refused",
+				"order_id", r.OrderID, "status", current, "requested", r.Status, "verdict", v)
+		}},
 	}
 }
 
@@ -122,6 +175,19 @@ func (r *runningProcessors) recovering(want int) int {
 	n := want - len(r.procs)
 	for _, p := range r.procs {
 		if !p.Recovered() {
+			n++
+		}
+	}
+	return n
+}
+
+// gokaCount counts the goka processors of procs: those that recover
+// tables, and are handed to runner.Config.Started. Ingest, a transaction
+// loop, has no state to recover.
+func gokaCount(procs []processors.Processor) int {
+	n := 0
+	for _, p := range procs {
+		if p.Goka() {
 			n++
 		}
 	}

@@ -27,7 +27,8 @@ func runTopics(ctx context.Context, e *env, c *topicsConfig) error {
 	if err != nil {
 		return err
 	}
-	specs := topics.FromGraphs(processors.Graphs()...)
+	// The processors' topics and the simulated kitchen's table.
+	specs := topics.FromGraphs(append(processors.Graphs(), kitchenGraph())...)
 	if len(specs) == 0 {
 		return errors.New("the processors use no topics")
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/orderstream/orderstream/catalog"
 )
 
 // Catalog sizes and the id scheme. Ids are 1-based and zero-padded to a fixed
@@ -33,28 +35,17 @@ const (
 	ordersStream  = 0x6f7264657273   // "orders"
 )
 
-// Catalog is the simulated world: the restaurants users order from. A later
-// stage publishes it to the compacted "restaurants" topic, one Restaurant per
-// key, so its JSON form is part of the contract.
-type Catalog struct {
-	Restaurants []Restaurant `json:"restaurants"`
-}
+// Catalog is the simulated world: the restaurants users order from. It is
+// published to the compacted "restaurants" topic, one Restaurant per key,
+// so its JSON form is the catalog package's contract.
+type Catalog = catalog.Catalog
 
 // Restaurant is one restaurant and its menu.
-type Restaurant struct {
-	ID      string     `json:"id"`
-	Name    string     `json:"name"`
-	Cuisine string     `json:"cuisine"`
-	Menu    []MenuItem `json:"menu"`
-}
+type Restaurant = catalog.Restaurant
 
 // MenuItem is one dish a restaurant sells. SKUs are unique within a
 // restaurant; the same dish has the same SKU everywhere.
-type MenuItem struct {
-	SKU        string `json:"sku"`
-	Name       string `json:"name"`
-	PriceCents int64  `json:"price_cents"`
-}
+type MenuItem = catalog.MenuItem
 
 // RestaurantID is the id of the i-th restaurant, counting from 0.
 func RestaurantID(i int) string { return fmt.Sprintf("r-%04d", i+1) }

@@ -24,6 +24,11 @@ const (
 	SourceIntake    = "intake"
 )
 
+// RefusedVerdicts are the values of the verdict label of
+// StatusRequestsRefused (lifecycle.Verdict's names; metrics does not
+// import the processors).
+var RefusedVerdicts = []string{"repeated", "invalid", "unknown"}
+
 // HTTPBuckets are the latency buckets of HTTPDuration, in seconds. Reads
 // from a local view take well under a millisecond, so the buckets start
 // lower than Prometheus' defaults.
@@ -40,6 +45,9 @@ type Metrics struct {
 	// OrdersEmitted counts orders written to the orders topic, by source
 	// (SourceSimulator, SourceIntake).
 	OrdersEmitted *prometheus.CounterVec
+	// StatusRequestsRefused counts the status requests the lifecycle
+	// dropped, by verdict (RefusedVerdicts).
+	StatusRequestsRefused *prometheus.CounterVec
 	// HTTPDuration observes HTTP request latency by method, route pattern
 	// and status code; Instrument fills it.
 	HTTPDuration *prometheus.HistogramVec
@@ -68,6 +76,11 @@ func New() *Metrics {
 			Name:      "orders_emitted_total",
 			Help:      "Orders written to the orders topic, by source.",
 		}, []string{"source"}),
+		StatusRequestsRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace,
+			Name:      "status_requests_refused_total",
+			Help:      "Status requests the lifecycle dropped, by verdict: repeated, invalid (a race lost), unknown order.",
+		}, []string{"verdict"}),
 		HTTPDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: Namespace,
 			Name:      "http_request_duration_seconds",
@@ -83,6 +96,9 @@ func New() *Metrics {
 	for _, s := range []string{SourceSimulator, SourceIntake} {
 		m.OrdersEmitted.WithLabelValues(s)
 	}
+	for _, v := range RefusedVerdicts {
+		m.StatusRequestsRefused.WithLabelValues(v)
+	}
 	// Registering fresh collectors with distinct names on a fresh registry
 	// cannot fail, so MustRegister's panic is unreachable.
 	m.registry.MustRegister(
@@ -91,6 +107,7 @@ func New() *Metrics {
 		m.InvalidOrders,
 		m.DuplicateOrders,
 		m.OrdersEmitted,
+		m.StatusRequestsRefused,
 		m.HTTPDuration,
 		m.goka,
 	)

@@ -6,11 +6,13 @@ package global
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/lovoo/goka"
 
 	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/processors/exactly"
+	"github.com/orderstream/orderstream/processors/window"
 )
 
 // Group is the goka group of the global processor; its table is Table.
@@ -25,9 +27,12 @@ const Deltas goka.Stream = "global-deltas"
 // TopN is how many restaurants each shard, and the summary, rank.
 const TopN = 10
 
-// Delta is one order's contribution, sent by the processor that owns the
-// order's restaurant or user. Seq is the order's position in the registry
-// input, the identity the shard deduplicates by.
+// Delta is one event's contribution, sent by the processor that owns the
+// order's restaurant or user: a placed order, or a change of its status.
+// Seq is the identity the shard deduplicates by: the order's position in
+// the registry input, or the change's in the lifecycle input; the two
+// kinds go to shards of their own, since positions of different topics
+// must not be compared.
 type Delta struct {
 	Seq            exactly.Pos `json:"seq"`
 	Orders         int64       `json:"orders,omitempty"`
@@ -37,6 +42,16 @@ type Delta struct {
 	NewUsers       int64       `json:"new_users,omitempty"`
 	// Restaurant, when set, is the restaurant's standing after the order.
 	Restaurant *Ranked `json:"restaurant,omitempty"`
+	// PlacedAt, on a placed order, is its event time for the per-minute
+	// series.
+	PlacedAt time.Time `json:"placed_at,omitzero"`
+	// Status counts: +1 for the change they name; Open is +1 when an order
+	// is accepted and -1 when an accepted one finishes.
+	Accepted  int64 `json:"accepted,omitempty"`
+	Rejected  int64 `json:"rejected,omitempty"`
+	Cancelled int64 `json:"cancelled,omitempty"`
+	Delivered int64 `json:"delivered,omitempty"`
+	Open      int64 `json:"open,omitempty"`
 }
 
 // DeltaCodec encodes *Delta.
@@ -58,6 +73,15 @@ type Shard struct {
 	Users        int64           `json:"users"`
 	Top          []Ranked        `json:"top,omitempty"`
 	Applied      exactly.Applied `json:"applied,omitempty"`
+	Accepted     int64           `json:"accepted,omitempty"`
+	Rejected     int64           `json:"rejected,omitempty"`
+	Cancelled    int64           `json:"cancelled,omitempty"`
+	Delivered    int64           `json:"delivered,omitempty"`
+	Open         int64           `json:"open,omitempty"`
+	// PerMinute counts placed orders by minute, by the shard's own stream
+	// time: which deltas it gets, in which order, is fixed, so its windows
+	// are too.
+	PerMinute window.Counts `json:"per_minute,omitzero"`
 }
 
 // ShardCodec encodes *Shard.
@@ -83,9 +107,10 @@ func accumulate(ctx goka.Context, msg any) {
 	if s == nil {
 		s = new(Shard)
 	}
-	if !s.Apply(d) {
-		return
-	}
+	// A redelivered delta is not applied again, but the value is written
+	// again: the first attempt may have died between the local write and
+	// the table topic.
+	s.Apply(d)
 	ctx.SetValue(s)
 }
 
@@ -101,6 +126,14 @@ func (s *Shard) Apply(d *Delta) bool {
 	s.Items += d.Items
 	s.Restaurants += d.NewRestaurants
 	s.Users += d.NewUsers
+	s.Accepted += d.Accepted
+	s.Rejected += d.Rejected
+	s.Cancelled += d.Cancelled
+	s.Delivered += d.Delivered
+	s.Open += d.Open
+	if !d.PlacedAt.IsZero() {
+		s.PerMinute.Add(d.PlacedAt, d.Orders)
+	}
 	if d.Restaurant != nil {
 		s.Top = Rank(s.Top, *d.Restaurant, TopN)
 	}
@@ -149,20 +182,36 @@ type Summary struct {
 	Restaurants    int64    `json:"restaurants"`
 	Users          int64    `json:"users"`
 	TopRestaurants []Ranked `json:"top_restaurants"`
+	Accepted       int64    `json:"accepted"`
+	Rejected       int64    `json:"rejected"`
+	Cancelled      int64    `json:"cancelled"`
+	Delivered      int64    `json:"delivered"`
+	Open           int64    `json:"open"`
+	// PerMinute is the placed orders of every shard by minute, oldest
+	// first; window.Series makes the last hour of it.
+	PerMinute []window.Bucket `json:"per_minute"`
 }
 
 // Summarize adds the shards up.
 func Summarize(shards []*Shard) Summary {
 	sum := Summary{TopRestaurants: []Ranked{}}
+	var minutes [][]window.Bucket
 	for _, s := range shards {
 		sum.Orders += s.Orders
 		sum.RevenueCents += s.RevenueCents
 		sum.Items += s.Items
 		sum.Restaurants += s.Restaurants
 		sum.Users += s.Users
+		sum.Accepted += s.Accepted
+		sum.Rejected += s.Rejected
+		sum.Cancelled += s.Cancelled
+		sum.Delivered += s.Delivered
+		sum.Open += s.Open
 		for _, r := range s.Top {
 			sum.TopRestaurants = Rank(sum.TopRestaurants, r, TopN)
 		}
+		minutes = append(minutes, s.PerMinute.Buckets)
 	}
+	sum.PerMinute = window.Merge(minutes...)
 	return sum
 }

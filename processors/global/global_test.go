@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/tester"
@@ -12,6 +13,7 @@ import (
 	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
+	"github.com/orderstream/orderstream/processors/window"
 )
 
 func pos(partition int32, offset int64) exactly.Pos {
@@ -229,5 +231,49 @@ func TestAccumulate(t *testing.T) {
 	}
 	if got := global.Summarize(shards); !reflect.DeepEqual(got, wantSum) {
 		t.Errorf("Summarize() = %+v, want %+v", got, wantSum)
+	}
+}
+
+// TestShardStatusAndMinutes: status deltas add to the per-status counts
+// and placed deltas to the per-minute series, each once.
+func TestShardStatusAndMinutes(t *testing.T) {
+	t0 := time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
+	min := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	var placed, status global.Shard
+	for _, d := range []*global.Delta{
+		{Seq: pos(0, 0), Orders: 1, PlacedAt: min(0).Add(5 * time.Second)},
+		{Seq: pos(0, 1), Orders: 1, PlacedAt: min(1)},
+		{Seq: pos(0, 1), Orders: 1, PlacedAt: min(1)}, // redelivered
+		{Seq: pos(1, 0), Orders: 1, PlacedAt: min(5)},
+		{Seq: pos(1, 1), Orders: 1, PlacedAt: min(1)}, // window 1 closed at 4:00
+	} {
+		placed.Apply(d)
+	}
+	for _, d := range []*global.Delta{
+		{Seq: pos(0, 3), Accepted: 1, Open: 1},
+		{Seq: pos(0, 4), Accepted: 1, Open: 1},
+		{Seq: pos(2, 0), Rejected: 1},
+		{Seq: pos(0, 5), Cancelled: 1, Open: -1},
+		{Seq: pos(0, 5), Cancelled: 1, Open: -1}, // redelivered
+		{Seq: pos(0, 9), Delivered: 1, Open: -1},
+	} {
+		status.Apply(d)
+	}
+	wantMinutes := window.Counts{
+		Buckets:    []window.Bucket{{Start: min(0), Count: 1}, {Start: min(1), Count: 1}, {Start: min(5), Count: 1}},
+		StreamTime: min(5), Late: 1,
+	}
+	if !reflect.DeepEqual(placed.PerMinute, wantMinutes) || placed.Orders != 4 {
+		t.Errorf("placed shard: %d orders, per minute %+v; want 4 and %+v", placed.Orders, placed.PerMinute, wantMinutes)
+	}
+	if status.Accepted != 2 || status.Rejected != 1 || status.Cancelled != 1 || status.Delivered != 1 || status.Open != 0 {
+		t.Errorf("status shard = %+v, want 2 accepted, 1 rejected, 1 cancelled, 1 delivered, 0 open", status)
+	}
+	sum := global.Summarize([]*global.Shard{&placed, &status, {PerMinute: window.Counts{Buckets: []window.Bucket{{Start: min(5), Count: 2}}}}})
+	if want := []window.Bucket{{Start: min(0), Count: 1}, {Start: min(1), Count: 1}, {Start: min(5), Count: 3}}; !reflect.DeepEqual(sum.PerMinute, want) {
+		t.Errorf("Summarize().PerMinute = %+v, want %+v", sum.PerMinute, want)
+	}
+	if sum.Accepted != 2 || sum.Open != 0 || sum.Delivered != 1 {
+		t.Errorf("Summarize() = %+v", sum)
 	}
 }

@@ -1,7 +1,8 @@
 // Package registry is the one place an order id becomes known. Keyed by
 // order_id, it drops orders it has seen before (producer retries, client
 // retries of POST /api/orders) and announces each new order to the
-// processors keyed by restaurant and by user.
+// processors keyed by restaurant and by user, and to the lifecycle, where
+// its status history starts.
 package registry
 
 import (
@@ -13,6 +14,7 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/ingest"
+	"github.com/orderstream/orderstream/processors/lifecycle"
 )
 
 // Group is the goka group of the registry; its table is Table.
@@ -65,6 +67,7 @@ func Define(h Hooks) *goka.GroupGraph {
 		goka.Persist(new(EntryCodec)),
 		goka.Output(ByRestaurant, new(PlacedCodec)),
 		goka.Output(ByUser, new(PlacedCodec)),
+		goka.Output(lifecycle.Requests, new(lifecycle.RequestCodec)),
 	)
 }
 
@@ -127,4 +130,18 @@ func (h Hooks) register(ctx goka.Context, msg any) {
 	placed := &Placed{Order: p.Order, Seq: at}
 	ctx.Emit(ByRestaurant, p.Order.RestaurantID, placed)
 	ctx.Emit(ByUser, p.Order.UserID, placed)
+	ctx.Emit(lifecycle.Requests, p.Order.OrderID, PlacedRequest(&p.Order))
+}
+
+// PlacedRequest starts the lifecycle of o. The lifecycle refuses it as a
+// repeat when it was sent before, so a redelivery may send it again.
+func PlacedRequest(o *order.Order) *lifecycle.Request {
+	return &lifecycle.Request{
+		OrderID:      o.OrderID,
+		Status:       order.StatusPlaced,
+		At:           o.PlacedAt,
+		RestaurantID: o.RestaurantID,
+		UserID:       o.UserID,
+		TotalCents:   o.TotalCents,
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/ingest"
+	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/registry"
 )
 
@@ -125,6 +126,7 @@ func TestRegister(t *testing.T) {
 	testutil.StartProcessor(t, tt, registry.Define(registry.Hooks{Duplicate: dups.record}))
 	byRest := tt.NewQueueTracker(string(registry.ByRestaurant))
 	byUser := tt.NewQueueTracker(string(registry.ByUser))
+	requests := tt.NewQueueTracker(string(lifecycle.Requests))
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
 			before := len(dups.got())
@@ -134,6 +136,13 @@ func TestRegister(t *testing.T) {
 			}
 			if got := drain(t, byUser); !reflect.DeepEqual(got, s.byUser) {
 				t.Errorf("placed-by-user = %+v, want %+v", got, s.byUser)
+			}
+			var wantRequests []lifecycle.Request
+			for _, e := range s.byRest {
+				wantRequests = append(wantRequests, *registry.PlacedRequest(&e.Placed.Order))
+			}
+			if got := testutil.Drain[lifecycle.Request](t, requests, s.orderID); !reflect.DeepEqual(got, wantRequests) {
+				t.Errorf("status-requests = %+v, want %+v", got, wantRequests)
 			}
 			if got := dups.got()[before:]; !slices.Equal(got, s.duplicates) {
 				t.Errorf("Duplicate hook calls = %v, want %v", got, s.duplicates)
@@ -193,6 +202,17 @@ func TestRegisterNilHooks(t *testing.T) {
 	tt.Consume(string(ingest.Output), "o-1", p) // a duplicate, with no hook to call
 	if got := drain(t, byUser); len(got) != 1 {
 		t.Errorf("placed-by-user has %d messages, want 1", len(got))
+	}
+}
+
+func TestPlacedRequest(t *testing.T) {
+	o := newOrder("o-1", "r-1", "u-1")
+	want := &lifecycle.Request{
+		OrderID: "o-1", Status: order.StatusPlaced, At: o.PlacedAt,
+		RestaurantID: "r-1", UserID: "u-1", TotalCents: 2800,
+	}
+	if got := registry.PlacedRequest(&o); !reflect.DeepEqual(got, want) {
+		t.Errorf("PlacedRequest() = %+v, want %+v", got, want)
 	}
 }
 

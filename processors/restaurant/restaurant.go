@@ -1,7 +1,11 @@
-// Package restaurant keeps per-restaurant statistics of placed orders.
+// Package restaurant is the restaurant service: it decides whether a
+// restaurant accepts each order placed with it, against its capacity of
+// open orders, and keeps per-restaurant statistics of the orders placed
+// and of how they went.
 package restaurant
 
 import (
+	"fmt"
 	"sort"
 	"time"
 
@@ -10,7 +14,9 @@ import (
 	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
+	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/registry"
+	"github.com/orderstream/orderstream/processors/window"
 )
 
 // Group is the goka group of the restaurant processor; its table is Table.
@@ -28,7 +34,37 @@ type ItemCount struct {
 	Qty int64  `json:"qty"`
 }
 
-// Stats are one restaurant's statistics over its placed, valid orders.
+// DefaultCapacity is the number of open orders a restaurant takes unless
+// configured otherwise.
+const DefaultCapacity = 10
+
+// Config is the restaurant service's settings; the zero value is the
+// defaults.
+type Config struct {
+	// Capacity is how many open (accepted, not yet delivered or cancelled)
+	// orders a restaurant takes; it rejects more. Zero means
+	// DefaultCapacity.
+	Capacity int
+}
+
+// Validate reports what is wrong with c.
+func (c Config) Validate() error {
+	if c.Capacity < 0 {
+		return fmt.Errorf("restaurant capacity %d: want 1 or more (0 for %d)", c.Capacity, DefaultCapacity)
+	}
+	return nil
+}
+
+// capacity is the capacity c configures.
+func (c Config) capacity() int {
+	if c.Capacity <= 0 {
+		return DefaultCapacity
+	}
+	return c.Capacity
+}
+
+// Stats are one restaurant's statistics: over its placed, valid orders
+// (Orders to TopItems, ItemQty, PerMinute) and over what became of them.
 type Stats struct {
 	RestaurantID  string      `json:"restaurant_id"`
 	Orders        int64       `json:"orders"`
@@ -44,17 +80,43 @@ type Stats struct {
 	// highest Seq applied per registry partition.
 	First   exactly.Pos     `json:"first"`
 	Applied exactly.Applied `json:"applied"`
+	// PerMinute counts the placed orders by minute of placed_at.
+	PerMinute window.Counts `json:"per_minute,omitzero"`
+
+	// Status counts, from the lifecycle's changes.
+	Accepted  int64 `json:"accepted"`
+	Rejected  int64 `json:"rejected"`
+	Cancelled int64 `json:"cancelled"`
+	Ready     int64 `json:"ready"`
+	Delivered int64 `json:"delivered"`
+	// Open is len(OpenOrders).
+	Open int64 `json:"open"`
+	// Preparation (accepted → ready) and delivery (ready → delivered)
+	// times: integer sums over Ready and Delivered orders, and averages.
+	PrepMsTotal     int64 `json:"prep_ms_total"`
+	DeliveryMsTotal int64 `json:"delivery_ms_total"`
+	AvgPrepMs       int64 `json:"avg_prep_ms"`
+	AvgDeliveryMs   int64 `json:"avg_delivery_ms"`
+	// OpenOrders are the ids, sorted, of the orders the restaurant accepted
+	// and that are not finished: at most the capacity, so the count of open
+	// orders is exact, however the changes interleave.
+	OpenOrders []string `json:"open_orders,omitempty"`
+	// StatusApplied is the highest Seq of a lifecycle update applied per
+	// lifecycle partition.
+	StatusApplied exactly.Applied `json:"status_applied,omitempty"`
 }
 
 // StatsCodec encodes *Stats.
 type StatsCodec = jsoncodec.Codec[Stats]
 
 // Define returns the restaurant group graph.
-func Define() *goka.GroupGraph {
+func Define(cfg Config) *goka.GroupGraph {
 	return goka.DefineGroup(Group,
 		goka.Input(registry.ByRestaurant, new(registry.PlacedCodec), count),
+		goka.Input(lifecycle.ByRestaurant, new(lifecycle.UpdateCodec), tracker{capacity: cfg.capacity()}.track),
 		goka.Persist(new(StatsCodec)),
 		goka.Output(global.Deltas, new(global.DeltaCodec)),
+		goka.Output(lifecycle.Requests, new(lifecycle.RequestCodec)),
 	)
 }
 
@@ -100,6 +162,7 @@ func (s *Stats) Apply(p *registry.Placed) bool {
 		s.FirstOrderAt = o.PlacedAt
 	}
 	s.TopItems = Top(s.ItemQty, TopItems)
+	s.PerMinute.Add(o.PlacedAt, 1)
 	return true
 }
 
@@ -112,6 +175,7 @@ func (s *Stats) Delta(p *registry.Placed) *global.Delta {
 		RevenueCents: p.Order.TotalCents,
 		Items:        p.Order.Quantity(),
 		Restaurant:   &global.Ranked{RestaurantID: s.RestaurantID, RevenueCents: s.RevenueCents, Orders: s.Orders},
+		PlacedAt:     p.Order.PlacedAt,
 	}
 	if s.First == p.Seq {
 		d.NewRestaurants = 1

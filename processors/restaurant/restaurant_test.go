@@ -14,6 +14,7 @@ import (
 	"github.com/orderstream/orderstream/processors/global"
 	"github.com/orderstream/orderstream/processors/registry"
 	"github.com/orderstream/orderstream/processors/restaurant"
+	"github.com/orderstream/orderstream/processors/window"
 )
 
 var t0 = time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
@@ -41,6 +42,14 @@ func placed(seq exactly.Pos, r string, hours int, items ...order.Item) *registry
 	}
 }
 
+func hour(n int) time.Time { return t0.Add(time.Duration(n) * time.Hour) }
+
+func bucket(start time.Time, n int64) window.Bucket { return window.Bucket{Start: start, Count: n} }
+
+func perMinute(late int64, streamTime time.Time, buckets ...window.Bucket) window.Counts {
+	return window.Counts{Buckets: buckets, StreamTime: streamTime, Late: late}
+}
+
 func ranked(r string, revenue, orders int64) *global.Ranked {
 	return &global.Ranked{RestaurantID: r, RevenueCents: revenue, Orders: orders}
 }
@@ -57,21 +66,26 @@ func TestCount(t *testing.T) {
 		ItemQty:  map[string]int64{"pizza": 2, "cola": 3, "salad": 2},
 		First:    pos(0, 0),
 		Applied:  exactly.Applied{0: 1, 1: 5},
+		// b came after its window closed.
+		PerMinute: perMinute(1, hour(2), bucket(hour(2), 1)),
 	}
-	deltaA := global.Delta{Seq: pos(0, 0), Orders: 1, RevenueCents: 1000, Items: 1, NewRestaurants: 1, Restaurant: ranked("r-1", 1000, 1)}
-	deltaB := global.Delta{Seq: pos(1, 5), Orders: 1, RevenueCents: 999, Items: 3, Restaurant: ranked("r-1", 1999, 2)}
-	deltaC := global.Delta{Seq: pos(0, 1), Orders: 1, RevenueCents: 1002, Items: 3, Restaurant: ranked("r-1", 3001, 3)}
+	deltaA := global.Delta{Seq: pos(0, 0), Orders: 1, RevenueCents: 1000, Items: 1, NewRestaurants: 1, Restaurant: ranked("r-1", 1000, 1), PlacedAt: hour(1)}
+	deltaB := global.Delta{Seq: pos(1, 5), Orders: 1, RevenueCents: 999, Items: 3, Restaurant: ranked("r-1", 1999, 2), PlacedAt: hour(0)}
+	deltaC := global.Delta{Seq: pos(0, 1), Orders: 1, RevenueCents: 1002, Items: 3, Restaurant: ranked("r-1", 3001, 3), PlacedAt: hour(2)}
 	statsA := &restaurant.Stats{
 		RestaurantID: "r-1", Orders: 1, RevenueCents: 1000, Items: 1, AvgOrderCents: 1000,
 		FirstOrderAt: a.Order.PlacedAt, LastOrderAt: a.Order.PlacedAt,
 		TopItems: []restaurant.ItemCount{{"pizza", 1}}, ItemQty: map[string]int64{"pizza": 1},
 		First: pos(0, 0), Applied: exactly.Applied{0: 0},
+		PerMinute: perMinute(0, hour(1), bucket(hour(1), 1)),
 	}
 	statsAC := &restaurant.Stats{
 		RestaurantID: "r-1", Orders: 2, RevenueCents: 2002, Items: 4, AvgOrderCents: 1001,
 		FirstOrderAt: a.Order.PlacedAt, LastOrderAt: c.Order.PlacedAt,
 		TopItems: []restaurant.ItemCount{{"pizza", 2}, {"salad", 2}}, ItemQty: map[string]int64{"pizza": 2, "salad": 2},
 		First: pos(0, 0), Applied: exactly.Applied{0: 1},
+		// a's window fell out of the last hour.
+		PerMinute: perMinute(0, hour(2), bucket(hour(2), 1)),
 	}
 
 	tests := []struct {
@@ -104,8 +118,8 @@ func TestCount(t *testing.T) {
 			stats: map[string]*restaurant.Stats{"r-1": statsAC},
 			deltas: []global.Delta{
 				deltaA,
-				{Seq: pos(0, 1), Orders: 1, RevenueCents: 1002, Items: 3, Restaurant: ranked("r-1", 2002, 2)},
-				{Seq: pos(0, 0), Orders: 1, RevenueCents: 1000, Items: 1, NewRestaurants: 1, Restaurant: ranked("r-1", 2002, 2)},
+				{Seq: pos(0, 1), Orders: 1, RevenueCents: 1002, Items: 3, Restaurant: ranked("r-1", 2002, 2), PlacedAt: hour(2)},
+				{Seq: pos(0, 0), Orders: 1, RevenueCents: 1000, Items: 1, NewRestaurants: 1, Restaurant: ranked("r-1", 2002, 2), PlacedAt: hour(1)},
 			},
 		},
 		{
@@ -114,9 +128,9 @@ func TestCount(t *testing.T) {
 			stats: map[string]*restaurant.Stats{"r-1": statsABC},
 			deltas: []global.Delta{
 				deltaA, deltaB, deltaC,
-				{Seq: pos(0, 0), Orders: 1, RevenueCents: 1000, Items: 1, NewRestaurants: 1, Restaurant: ranked("r-1", 3001, 3)},
-				{Seq: pos(1, 5), Orders: 1, RevenueCents: 999, Items: 3, Restaurant: ranked("r-1", 3001, 3)},
-				{Seq: pos(0, 1), Orders: 1, RevenueCents: 1002, Items: 3, Restaurant: ranked("r-1", 3001, 3)},
+				{Seq: pos(0, 0), Orders: 1, RevenueCents: 1000, Items: 1, NewRestaurants: 1, Restaurant: ranked("r-1", 3001, 3), PlacedAt: hour(1)},
+				{Seq: pos(1, 5), Orders: 1, RevenueCents: 999, Items: 3, Restaurant: ranked("r-1", 3001, 3), PlacedAt: hour(0)},
+				{Seq: pos(0, 1), Orders: 1, RevenueCents: 1002, Items: 3, Restaurant: ranked("r-1", 3001, 3), PlacedAt: hour(2)},
 			},
 		},
 		{
@@ -127,10 +141,11 @@ func TestCount(t *testing.T) {
 				FirstOrderAt: t0, LastOrderAt: t0,
 				TopItems: []restaurant.ItemCount{{"x", 2}}, ItemQty: map[string]int64{"x": 2},
 				First: pos(0, 7), Applied: exactly.Applied{0: 7, 1: 7},
+				PerMinute: perMinute(0, t0, bucket(t0, 2)),
 			}},
 			deltas: []global.Delta{
-				{Seq: pos(0, 7), Orders: 1, RevenueCents: 10, Items: 1, NewRestaurants: 1, Restaurant: ranked("r-1", 10, 1)},
-				{Seq: pos(1, 7), Orders: 1, RevenueCents: 10, Items: 1, Restaurant: ranked("r-1", 20, 2)},
+				{Seq: pos(0, 7), Orders: 1, RevenueCents: 10, Items: 1, NewRestaurants: 1, Restaurant: ranked("r-1", 10, 1), PlacedAt: hour(0)},
+				{Seq: pos(1, 7), Orders: 1, RevenueCents: 10, Items: 1, Restaurant: ranked("r-1", 20, 2), PlacedAt: hour(0)},
 			},
 		},
 		{
@@ -138,13 +153,15 @@ func TestCount(t *testing.T) {
 			in:   []*registry.Placed{placed(pos(0, 0), "r-b", 0, item("x", 1, 5)), placed(pos(0, 1), "r-a", 3, item("y", 2, 7))},
 			stats: map[string]*restaurant.Stats{
 				"r-b": {RestaurantID: "r-b", Orders: 1, RevenueCents: 5, Items: 1, AvgOrderCents: 5, FirstOrderAt: t0, LastOrderAt: t0,
-					TopItems: []restaurant.ItemCount{{"x", 1}}, ItemQty: map[string]int64{"x": 1}, First: pos(0, 0), Applied: exactly.Applied{0: 0}},
+					TopItems: []restaurant.ItemCount{{"x", 1}}, ItemQty: map[string]int64{"x": 1}, First: pos(0, 0), Applied: exactly.Applied{0: 0},
+					PerMinute: perMinute(0, t0, bucket(t0, 1))},
 				"r-a": {RestaurantID: "r-a", Orders: 1, RevenueCents: 14, Items: 2, AvgOrderCents: 14, FirstOrderAt: t0.Add(3 * time.Hour), LastOrderAt: t0.Add(3 * time.Hour),
-					TopItems: []restaurant.ItemCount{{"y", 2}}, ItemQty: map[string]int64{"y": 2}, First: pos(0, 1), Applied: exactly.Applied{0: 1}},
+					TopItems: []restaurant.ItemCount{{"y", 2}}, ItemQty: map[string]int64{"y": 2}, First: pos(0, 1), Applied: exactly.Applied{0: 1},
+					PerMinute: perMinute(0, hour(3), bucket(hour(3), 1))},
 			},
 			deltas: []global.Delta{
-				{Seq: pos(0, 0), Orders: 1, RevenueCents: 5, Items: 1, NewRestaurants: 1, Restaurant: ranked("r-b", 5, 1)},
-				{Seq: pos(0, 1), Orders: 1, RevenueCents: 14, Items: 2, NewRestaurants: 1, Restaurant: ranked("r-a", 14, 1)},
+				{Seq: pos(0, 0), Orders: 1, RevenueCents: 5, Items: 1, NewRestaurants: 1, Restaurant: ranked("r-b", 5, 1), PlacedAt: hour(0)},
+				{Seq: pos(0, 1), Orders: 1, RevenueCents: 14, Items: 2, NewRestaurants: 1, Restaurant: ranked("r-a", 14, 1), PlacedAt: hour(3)},
 			},
 		},
 		{
@@ -154,8 +171,9 @@ func TestCount(t *testing.T) {
 				RestaurantID: "r-1", Orders: 1, Items: 4, FirstOrderAt: t0, LastOrderAt: t0,
 				TopItems: []restaurant.ItemCount{{"water", 4}}, ItemQty: map[string]int64{"water": 4},
 				First: pos(2, 0), Applied: exactly.Applied{2: 0},
+				PerMinute: perMinute(0, t0, bucket(t0, 1)),
 			}},
-			deltas: []global.Delta{{Seq: pos(2, 0), Orders: 1, Items: 4, NewRestaurants: 1, Restaurant: ranked("r-1", 0, 1)}},
+			deltas: []global.Delta{{Seq: pos(2, 0), Orders: 1, Items: 4, NewRestaurants: 1, Restaurant: ranked("r-1", 0, 1), PlacedAt: hour(0)}},
 		},
 		{
 			name: "top items: five kept, ties by sku, a later order reorders them",
@@ -169,17 +187,18 @@ func TestCount(t *testing.T) {
 				TopItems: []restaurant.ItemCount{{"g", 6}, {"a", 3}, {"c", 3}, {"d", 3}, {"e", 2}},
 				ItemQty:  map[string]int64{"a": 3, "b": 1, "c": 3, "d": 3, "e": 2, "f": 2, "g": 6},
 				First:    pos(0, 0), Applied: exactly.Applied{0: 1},
+				PerMinute: perMinute(0, t0, bucket(t0, 2)),
 			}},
 			deltas: []global.Delta{
-				{Seq: pos(0, 0), Orders: 1, RevenueCents: 13, Items: 13, NewRestaurants: 1, Restaurant: ranked("r-1", 13, 1)},
-				{Seq: pos(0, 1), Orders: 1, RevenueCents: 7, Items: 7, Restaurant: ranked("r-1", 20, 2)},
+				{Seq: pos(0, 0), Orders: 1, RevenueCents: 13, Items: 13, NewRestaurants: 1, Restaurant: ranked("r-1", 13, 1), PlacedAt: hour(0)},
+				{Seq: pos(0, 1), Orders: 1, RevenueCents: 7, Items: 7, Restaurant: ranked("r-1", 20, 2), PlacedAt: hour(0)},
 			},
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tt := tester.New(t)
-			testutil.StartProcessor(t, tt, restaurant.Define())
+			testutil.StartProcessor(t, tt, restaurant.Define(restaurant.Config{}))
 			deltas := tt.NewQueueTracker(string(global.Deltas))
 			for _, p := range tc.in {
 				tt.Consume(string(registry.ByRestaurant), p.Order.RestaurantID, p)
@@ -235,8 +254,8 @@ func TestDelta(t *testing.T) {
 		p    *registry.Placed
 		want global.Delta
 	}{
-		{"first order", first, global.Delta{Seq: pos(1, 1), Orders: 1, RevenueCents: 200, Items: 2, NewRestaurants: 1, Restaurant: ranked("r-1", 254, 2)}},
-		{"later order", later, global.Delta{Seq: pos(1, 2), Orders: 1, RevenueCents: 54, Items: 5, Restaurant: ranked("r-1", 254, 2)}},
+		{"first order", first, global.Delta{Seq: pos(1, 1), Orders: 1, RevenueCents: 200, Items: 2, NewRestaurants: 1, Restaurant: ranked("r-1", 254, 2), PlacedAt: t0}},
+		{"later order", later, global.Delta{Seq: pos(1, 2), Orders: 1, RevenueCents: 54, Items: 5, Restaurant: ranked("r-1", 254, 2), PlacedAt: t0}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

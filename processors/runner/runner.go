@@ -10,6 +10,7 @@ import (
 
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/storage"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/orderstream/orderstream/internal/kafkaconf"
 )
@@ -50,6 +51,19 @@ func Build(cfg Config, gg *goka.GroupGraph, opts ...goka.ProcessorOption) (*goka
 
 // Run builds the processor for gg and runs it until ctx ends.
 func Run(ctx context.Context, cfg Config, gg *goka.GroupGraph, opts ...goka.ProcessorOption) error {
+	return RunTended(ctx, cfg, gg, nil, opts...)
+}
+
+// Tend is work done beside a running processor, such as periodic visits
+// of its table. It must return when ctx ends.
+type Tend func(ctx context.Context, p *goka.Processor) error
+
+// RunTended is Run with tend (if not nil) running beside the processor:
+// both stop when ctx ends or either fails. When ctx ends, tend returns
+// first and the processor stops after it, so that no visit is cut short
+// by the processor stopping under it (goka then still counts the visits
+// in flight after VisitAll returned: a data race).
+func RunTended(ctx context.Context, cfg Config, gg *goka.GroupGraph, tend Tend, opts ...goka.ProcessorOption) error {
 	p, err := Build(cfg, gg, opts...)
 	if err != nil {
 		return err
@@ -58,8 +72,29 @@ func Run(ctx context.Context, cfg Config, gg *goka.GroupGraph, opts ...goka.Proc
 		cfg.Started(p)
 	}
 	cfg.Logger.Info("processor starting", "processor", string(gg.Group()))
-	if err := p.Run(ctx); err != nil {
-		return fmt.Errorf("processor %s: %w", gg.Group(), err)
+	run := func(ctx context.Context) error {
+		err := p.Run(ctx)
+		if err != nil && ctx.Err() != nil {
+			// Stopped while starting up or rebalancing, goka reports
+			// the cancellation as an error; the caller asked for it.
+			cfg.Logger.Debug("processor stopped early", "processor", string(gg.Group()), "err", err)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("processor %s: %w", gg.Group(), err)
+		}
+		return nil
 	}
-	return nil
+	if tend == nil {
+		return run(ctx)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	procCtx, stopProc := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopProc()
+	g.Go(func() error { return run(procCtx) })
+	g.Go(func() error {
+		defer stopProc()
+		return tend(gctx, p)
+	})
+	return g.Wait()
 }

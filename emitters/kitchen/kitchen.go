@@ -1,0 +1,169 @@
+// Package kitchen plays the restaurants' kitchens and the couriers for the
+// simulator: a goka group that follows "order-status" and, after a random
+// delay, asks the lifecycle to move each accepted order to ready and each
+// ready order to delivered.
+//
+// Its timers are jobs in its group table, keyed by order_id, fired by a
+// visit of the table every TickInterval, so they survive a restart. It is
+// a simulator, not a service of record: it ignores changes older than
+// MaxAge (a kitchen started on an old topic does not replay history) and
+// gives up on a job after MaxAttempts requests the lifecycle ignored, so
+// an order can stay accepted or ready for good.
+package kitchen
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/lovoo/goka"
+
+	"github.com/orderstream/orderstream/internal/jsoncodec"
+	"github.com/orderstream/orderstream/order"
+	"github.com/orderstream/orderstream/processors/exactly"
+	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/runner"
+)
+
+// Group is the goka group of the kitchen; its table is Table.
+const Group goka.Group = "kitchen"
+
+// Table holds the pending jobs: order_id → Job.
+var Table = goka.GroupTable(Group)
+
+// VisitFire names the visitor that sends the requests of due jobs; its
+// meta is the time.Time of the visit.
+const VisitFire = "fire"
+
+// Tuning values.
+const (
+	// TickInterval is how often due jobs are looked for.
+	TickInterval = 250 * time.Millisecond
+	// RetryAfter is how long a fired job waits for its change before it
+	// asks again.
+	RetryAfter = 5 * time.Second
+	// MaxAttempts is how often a job asks before it gives up.
+	MaxAttempts = 3
+	// MaxAge is how old a change may be for the kitchen to act on it.
+	MaxAge = 10 * time.Minute
+)
+
+// Config is how long the kitchens and couriers take: a uniformly random
+// time between the minimum and the maximum.
+type Config struct {
+	PrepMin, PrepMax         time.Duration
+	DeliveryMin, DeliveryMax time.Duration
+}
+
+// DefaultConfig takes a few seconds for each, so a person watching sees
+// orders move.
+var DefaultConfig = Config{PrepMin: 2 * time.Second, PrepMax: 6 * time.Second, DeliveryMin: 3 * time.Second, DeliveryMax: 8 * time.Second}
+
+// Validate reports the first thing wrong with c.
+func (c Config) Validate() error {
+	switch {
+	case c.PrepMin < 0 || c.PrepMax < c.PrepMin:
+		return fmt.Errorf("preparation time %v..%v: want 0 <= min <= max", c.PrepMin, c.PrepMax)
+	case c.DeliveryMin < 0 || c.DeliveryMax < c.DeliveryMin:
+		return fmt.Errorf("delivery time %v..%v: want 0 <= min <= max", c.DeliveryMin, c.DeliveryMax)
+	}
+	return nil
+}
+
+// Job is a request to send once Due.
+type Job struct {
+	Next     order.Status `json:"next"`
+	Due      time.Time    `json:"due"`
+	Attempts int          `json:"attempts,omitempty"`
+	// Seq is the change that made the job: older changes are ignored.
+	Seq exactly.Pos `json:"seq"`
+}
+
+// JobCodec encodes *Job.
+type JobCodec = jsoncodec.Codec[Job]
+
+// Define returns the kitchen group graph. now is the clock (time.Now in
+// production).
+func Define(cfg Config, now func() time.Time) *goka.GroupGraph {
+	k := &kitchen{cfg: cfg, now: now}
+	return goka.DefineGroup(Group,
+		goka.Input(lifecycle.Changes, new(lifecycle.ChangeCodec), k.follow),
+		goka.Visitor(VisitFire, fire),
+		goka.Persist(new(JobCodec)),
+		goka.Output(lifecycle.Requests, new(lifecycle.RequestCodec)),
+	)
+}
+
+// Run runs the kitchen until ctx ends, firing due jobs every TickInterval.
+func Run(ctx context.Context, rc runner.Config, cfg Config, logger *slog.Logger) error {
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("kitchen: %w", err)
+	}
+	visit := func(now time.Time) any { return now }
+	return runner.RunTended(ctx, rc, Define(cfg, time.Now), runner.Visits(VisitFire, TickInterval, visit, logger))
+}
+
+type kitchen struct {
+	cfg Config
+	now func() time.Time
+}
+
+func (k *kitchen) follow(ctx goka.Context, msg any) {
+	c := msg.(*lifecycle.Change)
+	job, _ := ctx.Value().(*Job)
+	if next, ok := Plan(job, c, k.now(), k.cfg); ok {
+		if next == nil {
+			ctx.Delete()
+		} else {
+			ctx.SetValue(next)
+		}
+	}
+}
+
+// Plan is the job after change c given the current job (nil if none):
+// ok is false when nothing changes, and a nil job means the order needs
+// nothing more. Changes older than the job's, or than MaxAge at now, are
+// ignored.
+func Plan(job *Job, c *lifecycle.Change, now time.Time, cfg Config) (next *Job, ok bool) {
+	if job != nil && c.Seq.Partition == job.Seq.Partition && c.Seq.Offset <= job.Seq.Offset {
+		return nil, false
+	}
+	if c.Status.Final() {
+		return nil, job != nil
+	}
+	if now.Sub(c.At) > MaxAge {
+		return nil, false
+	}
+	switch c.Status {
+	case order.StatusAccepted:
+		return &Job{Next: order.StatusReady, Due: c.At.Add(between(cfg.PrepMin, cfg.PrepMax)), Seq: c.Seq}, true
+	case order.StatusReady:
+		return &Job{Next: order.StatusDelivered, Due: c.At.Add(between(cfg.DeliveryMin, cfg.DeliveryMax)), Seq: c.Seq}, true
+	}
+	return nil, false
+}
+
+// between is a random duration in [lo, hi].
+func between(lo, hi time.Duration) time.Duration {
+	return lo + rand.N(hi-lo+1)
+}
+
+// fire sends the request of a due job and schedules a retry, or drops the
+// job after MaxAttempts.
+func fire(ctx goka.Context, meta any) {
+	now, ok := meta.(time.Time)
+	job, _ := ctx.Value().(*Job)
+	if !ok || job == nil || job.Due.After(now) {
+		return
+	}
+	if job.Attempts >= MaxAttempts {
+		ctx.Delete()
+		return
+	}
+	ctx.Emit(lifecycle.Requests, ctx.Key(), &lifecycle.Request{OrderID: ctx.Key(), Status: job.Next, At: now})
+	job.Attempts++
+	job.Due = now.Add(RetryAfter)
+	ctx.SetValue(job)
+}

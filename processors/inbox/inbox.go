@@ -1,0 +1,90 @@
+// Package inbox keeps every user's latest notifications, keyed by user_id,
+// for GET /api/users/{id}/notifications.
+package inbox
+
+import (
+	"slices"
+	"time"
+
+	"github.com/lovoo/goka"
+
+	"github.com/orderstream/orderstream/internal/jsoncodec"
+	"github.com/orderstream/orderstream/order"
+	"github.com/orderstream/orderstream/processors/exactly"
+	"github.com/orderstream/orderstream/processors/notifier"
+)
+
+// Group is the goka group of the inbox; its table is Table.
+const Group goka.Group = "inbox"
+
+// Table is the inbox table: user_id → Inbox.
+var Table = goka.GroupTable(Group)
+
+// Size is how many notifications an inbox keeps.
+const Size = 50
+
+// Entry is one notification in an inbox.
+type Entry struct {
+	OrderID      string       `json:"order_id"`
+	RestaurantID string       `json:"restaurant_id"`
+	Status       order.Status `json:"status"`
+	Message      string       `json:"message"`
+	At           time.Time    `json:"at"`
+}
+
+// Inbox is a user's latest notifications, newest first.
+type Inbox struct {
+	UserID        string  `json:"user_id"`
+	Notifications []Entry `json:"notifications"`
+	// Applied is the highest Seq applied per lifecycle partition.
+	Applied exactly.Applied `json:"applied"`
+}
+
+// InboxCodec encodes *Inbox.
+type InboxCodec = jsoncodec.Codec[Inbox]
+
+// Define returns the inbox group graph.
+func Define() *goka.GroupGraph {
+	return goka.DefineGroup(Group,
+		goka.Input(notifier.Output, new(notifier.NotificationCodec), keep),
+		goka.Persist(new(InboxCodec)),
+	)
+}
+
+func keep(ctx goka.Context, msg any) {
+	n := msg.(*notifier.Notification)
+	in, _ := ctx.Value().(*Inbox)
+	if in == nil {
+		in = &Inbox{UserID: ctx.Key()}
+	}
+	// A redelivery changes nothing, but the value is written again: the
+	// first write may not have landed.
+	in.Add(n)
+	ctx.SetValue(in)
+}
+
+// Add puts n into the inbox unless it was added already, keeping the
+// Size newest by time (ties: the later arrival first), and reports whether
+// the inbox changed.
+func (in *Inbox) Add(n *notifier.Notification) bool {
+	if in.Applied.Seen(n.Seq) {
+		return false
+	}
+	in.Applied = in.Applied.Mark(n.Seq)
+	e := Entry{OrderID: n.OrderID, RestaurantID: n.RestaurantID, Status: n.Status, Message: n.Message, At: n.At}
+	i, _ := slices.BinarySearchFunc(in.Notifications, e.At, func(x Entry, t time.Time) int {
+		// Newest first; an entry as old as e stays after it.
+		if x.At.After(t) {
+			return -1
+		}
+		return 1
+	})
+	if i >= Size {
+		return true
+	}
+	in.Notifications = slices.Insert(in.Notifications, i, e)
+	if len(in.Notifications) > Size {
+		in.Notifications = in.Notifications[:Size]
+	}
+	return true
+}

@@ -1,0 +1,96 @@
+// Package notifier is the notification service: for every change of an
+// order's status it writes a message for the order's user, in words, to
+// the "notifications" topic keyed by user_id. It keeps no state; the
+// restaurant's name comes from the catalog by lookup.
+package notifier
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/lovoo/goka"
+
+	"github.com/orderstream/orderstream/catalog"
+	"github.com/orderstream/orderstream/internal/jsoncodec"
+	"github.com/orderstream/orderstream/order"
+	"github.com/orderstream/orderstream/processors/exactly"
+	"github.com/orderstream/orderstream/processors/lifecycle"
+)
+
+// Group is the goka group of the notifier.
+const Group goka.Group = "notifier"
+
+// Output is the stream of notifications, keyed by user_id.
+const Output goka.Stream = "notifications"
+
+// Notification is a message to a user about one of their orders. Seq is
+// the identity of the change it tells of (lifecycle.Change.Seq), the same
+// on every redelivery, so inboxes keep each once.
+type Notification struct {
+	UserID       string       `json:"user_id"`
+	OrderID      string       `json:"order_id"`
+	RestaurantID string       `json:"restaurant_id"`
+	Status       order.Status `json:"status"`
+	Message      string       `json:"message"`
+	At           time.Time    `json:"at"`
+	Seq          exactly.Pos  `json:"seq"`
+}
+
+// NotificationCodec encodes *Notification.
+type NotificationCodec = jsoncodec.Codec[Notification]
+
+// Define returns the notifier group graph.
+func Define() *goka.GroupGraph {
+	return goka.DefineGroup(Group,
+		goka.Input(lifecycle.Changes, new(lifecycle.ChangeCodec), notify),
+		goka.Lookup(catalog.Table, new(catalog.Codec)),
+		goka.Output(Output, new(NotificationCodec)),
+	)
+}
+
+func notify(ctx goka.Context, msg any) {
+	c := msg.(*lifecycle.Change)
+	name := c.RestaurantID
+	if r, _ := ctx.Lookup(catalog.Table, c.RestaurantID).(*catalog.Restaurant); r != nil && r.Name != "" {
+		name = r.Name
+	}
+	ctx.Emit(Output, c.UserID, New(c, name))
+}
+
+// New is the notification of c, naming the restaurant restaurant.
+func New(c *lifecycle.Change, restaurant string) *Notification {
+	return &Notification{
+		UserID:       c.UserID,
+		OrderID:      c.OrderID,
+		RestaurantID: c.RestaurantID,
+		Status:       c.Status,
+		Message:      Message(c, restaurant),
+		At:           c.At,
+		Seq:          c.Seq,
+	}
+}
+
+// Message is what the user reads about c.
+func Message(c *lifecycle.Change, restaurant string) string {
+	var m string
+	switch c.Status {
+	case order.StatusPlaced:
+		m = fmt.Sprintf("Your order %s at %s was placed.", c.OrderID, restaurant)
+	case order.StatusAccepted:
+		m = fmt.Sprintf("%s accepted your order %s and is preparing it.", restaurant, c.OrderID)
+	case order.StatusRejected:
+		m = fmt.Sprintf("%s cannot take your order %s.", restaurant, c.OrderID)
+	case order.StatusReady:
+		m = fmt.Sprintf("Your order %s is ready at %s; a courier is on the way.", c.OrderID, restaurant)
+	case order.StatusDelivered:
+		m = fmt.Sprintf("Your order %s from %s was delivered. Enjoy!", c.OrderID, restaurant)
+	case order.StatusCancelled:
+		m = fmt.Sprintf("Your order %s at %s was cancelled.", c.OrderID, restaurant)
+	default:
+		m = fmt.Sprintf("Your order %s at %s is now %s.", c.OrderID, restaurant, c.Status)
+	}
+	if c.Reason != "" {
+		m = m[:len(m)-1] + ": " + c.Reason + "."
+	}
+	return m
+}

@@ -1,0 +1,137 @@
+package restaurant
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/lovoo/goka"
+
+	"github.com/orderstream/orderstream/order"
+	"github.com/orderstream/orderstream/processors/global"
+	"github.com/orderstream/orderstream/processors/lifecycle"
+)
+
+// StatusShard names the global shards of the deltas of status changes,
+// "restaurant-status/<partition>". They are not the shards of placed
+// orders: those deltas are identified by registry positions, these by
+// lifecycle positions, and one shard deduplicates by one kind.
+const StatusShard goka.Group = "restaurant-status"
+
+// tracker applies the lifecycle's updates to a restaurant and decides on
+// each order placed with it.
+type tracker struct{ capacity int }
+
+func (tr tracker) track(ctx goka.Context, msg any) {
+	u := msg.(*lifecycle.Update)
+	s, _ := ctx.Value().(*Stats)
+	if s == nil {
+		s = &Stats{RestaurantID: ctx.Key()}
+	}
+	// A redelivered update is not applied again, but its writes are
+	// repeated, decision included: the first attempt may have died before
+	// they landed.
+	s.Track(u, tr.capacity)
+	ctx.SetValue(s)
+	if r := s.Decision(u, tr.capacity); r != nil {
+		ctx.Emit(lifecycle.Requests, r.OrderID, r)
+	}
+	if d := StatusDelta(u); d != nil {
+		ctx.Emit(global.Deltas, global.ShardKey(StatusShard, ctx.Partition()), d)
+	}
+}
+
+// Track applies u to s unless it was applied already, and reports whether
+// s changed. A placed order is accepted, and becomes open, while the
+// restaurant has fewer than capacity open orders. An order stops being
+// open when it is delivered or cancelled, or when the lifecycle refused
+// the acceptance (the user cancelled first).
+func (s *Stats) Track(u *lifecycle.Update, capacity int) bool {
+	if s.StatusApplied.Seen(u.Seq) {
+		return false
+	}
+	s.StatusApplied = s.StatusApplied.Mark(u.Seq)
+	switch {
+	case u.Dropped:
+		s.close(u.OrderID)
+	case u.Status == order.StatusPlaced:
+		if len(s.OpenOrders) < capacity {
+			s.open(u.OrderID)
+		}
+	case u.Status == order.StatusAccepted:
+		s.Accepted++
+	case u.Status == order.StatusRejected:
+		s.Rejected++
+	case u.Status == order.StatusReady:
+		s.Ready++
+		s.PrepMsTotal += u.PrepMs
+		s.AvgPrepMs = s.PrepMsTotal / s.Ready
+	case u.Status == order.StatusDelivered:
+		s.Delivered++
+		s.DeliveryMsTotal += u.DeliveryMs
+		s.AvgDeliveryMs = s.DeliveryMsTotal / s.Delivered
+		s.close(u.OrderID)
+	case u.Status == order.StatusCancelled:
+		s.Cancelled++
+		s.close(u.OrderID)
+	}
+	s.Open = int64(len(s.OpenOrders))
+	return true
+}
+
+// Decision is the restaurant's answer to the placed order of u (nil for
+// other updates): accepted if Track made it open, else rejected. It
+// depends on s only through whether the order is open, which later
+// updates change only once the lifecycle is past placed, so a redelivery
+// repeats the first answer or one the lifecycle refuses.
+func (s *Stats) Decision(u *lifecycle.Update, capacity int) *lifecycle.Request {
+	if u.Dropped || u.Status != order.StatusPlaced {
+		return nil
+	}
+	r := &lifecycle.Request{OrderID: u.OrderID, Status: order.StatusAccepted, At: u.At}
+	if !s.isOpen(u.OrderID) {
+		r.Status = order.StatusRejected
+		r.Reason = fmt.Sprintf("restaurant at capacity: %d open orders", capacity)
+	}
+	return r
+}
+
+// StatusDelta is u's contribution to the global status counts, nil if
+// none. It depends on u alone, so a redelivery sends the same.
+func StatusDelta(u *lifecycle.Update) *global.Delta {
+	d := &global.Delta{Seq: u.Seq}
+	switch {
+	case u.Dropped:
+		return nil
+	case u.Status == order.StatusAccepted:
+		d.Accepted, d.Open = 1, 1
+	case u.Status == order.StatusRejected:
+		d.Rejected = 1
+	case u.Status == order.StatusDelivered:
+		d.Delivered, d.Open = 1, -1
+	case u.Status == order.StatusCancelled:
+		d.Cancelled = 1
+		if u.From == order.StatusAccepted {
+			d.Open = -1
+		}
+	default:
+		return nil
+	}
+	return d
+}
+
+func (s *Stats) isOpen(id string) bool {
+	_, found := slices.BinarySearch(s.OpenOrders, id)
+	return found
+}
+
+func (s *Stats) open(id string) {
+	if i, found := slices.BinarySearch(s.OpenOrders, id); !found {
+		s.OpenOrders = slices.Insert(s.OpenOrders, i, id)
+	}
+}
+
+func (s *Stats) close(id string) {
+	if i, found := slices.BinarySearch(s.OpenOrders, id); found {
+		s.OpenOrders = slices.Delete(s.OpenOrders, i, i+1)
+	}
+}

@@ -1,0 +1,265 @@
+package views
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/orderstream/orderstream/internal/kafkaconf"
+	"github.com/orderstream/orderstream/internal/kgoconf"
+	"github.com/orderstream/orderstream/internal/metrics"
+	"github.com/orderstream/orderstream/order"
+	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/notifier"
+)
+
+// Tuning values of the event stream.
+const (
+	// ClientBuffer is how many events a client may fall behind before it
+	// is dropped: a slow client never slows the hub or the others.
+	ClientBuffer = 256
+	// MaxClients bounds the streams open at once.
+	MaxClients = 1000
+)
+
+// The types of the events of GET /api/events, its SSE event names.
+const (
+	EventStatus       = "status"
+	EventNotification = "notification"
+)
+
+// ErrHubClosed is returned by Subscribe once the hub has stopped.
+var ErrHubClosed = errors.New("event hub closed")
+
+// ErrTooManyClients is returned by Subscribe at MaxClients.
+var ErrTooManyClients = errors.New("too many event streams open")
+
+// StatusEvent is the data of a status event: a change of an order.
+type StatusEvent struct {
+	OrderID      string       `json:"order_id"`
+	RestaurantID string       `json:"restaurant_id"`
+	UserID       string       `json:"user_id"`
+	Status       order.Status `json:"status"`
+	At           time.Time    `json:"at"`
+	Reason       string       `json:"reason"`
+}
+
+// NotificationEvent is the data of a notification event.
+type NotificationEvent struct {
+	UserID       string       `json:"user_id"`
+	OrderID      string       `json:"order_id"`
+	RestaurantID string       `json:"restaurant_id"`
+	Status       order.Status `json:"status"`
+	Message      string       `json:"message"`
+	At           time.Time    `json:"at"`
+}
+
+// Event is one event of the stream: its type, the ids clients filter by,
+// and its data as JSON, encoded once for every client.
+type Event struct {
+	Type         string
+	UserID       string
+	RestaurantID string
+	Data         []byte
+}
+
+// Filter selects events; an empty field matches all.
+type Filter struct {
+	UserID       string
+	RestaurantID string
+}
+
+func (f Filter) match(e *Event) bool {
+	return (f.UserID == "" || f.UserID == e.UserID) && (f.RestaurantID == "" || f.RestaurantID == e.RestaurantID)
+}
+
+// Subscription is one client's stream of events.
+type Subscription struct {
+	hub    *Hub
+	filter Filter
+	ch     chan *Event
+}
+
+// Events delivers the client's events. It is closed when the hub stops,
+// and when the client fell ClientBuffer events behind and was dropped.
+func (s *Subscription) Events() <-chan *Event { return s.ch }
+
+// Close ends the subscription; it may be called more than once.
+func (s *Subscription) Close() { s.hub.remove(s, false) }
+
+// Hub fans the changes of "order-status" and the messages of
+// "notifications" out to the clients of GET /api/events. It reads both
+// topics with a plain consumer, in no group and from their end: a client
+// sees what happens while it is connected, and nothing is committed.
+type Hub struct {
+	kafka  kafkaconf.Config
+	logger *slog.Logger
+
+	mu     sync.Mutex
+	subs   map[*Subscription]struct{}
+	closed bool
+
+	clients   prometheus.Gauge
+	dropped   prometheus.Counter
+	published *prometheus.CounterVec
+}
+
+// NewHub returns a hub reading from the brokers of cfg once it runs.
+func NewHub(cfg kafkaconf.Config, logger *slog.Logger) *Hub {
+	return &Hub{
+		kafka:  cfg,
+		logger: logger.With("component", "events"),
+		subs:   make(map[*Subscription]struct{}),
+		clients: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: metrics.Namespace, Name: "event_streams",
+			Help: "Clients connected to GET /api/events.",
+		}),
+		dropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: metrics.Namespace, Name: "event_streams_dropped_total",
+			Help: "Clients of GET /api/events disconnected for falling behind.",
+		}),
+		published: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: metrics.Namespace, Name: "events_published_total",
+			Help: "Events the event stream read, by type.",
+		}, []string{"type"}),
+	}
+}
+
+// Collectors are the hub's metrics.
+func (h *Hub) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{h.clients, h.dropped, h.published}
+}
+
+// Run consumes until ctx ends, then closes every subscription.
+func (h *Hub) Run(ctx context.Context) error {
+	defer h.close()
+	opts, err := kgoconf.Options(h.kafka)
+	if err != nil {
+		return fmt.Errorf("event hub: %w", err)
+	}
+	opts = append(opts,
+		kgo.ConsumeTopics(string(lifecycle.Changes), string(notifier.Output)),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtEnd()),
+	)
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return fmt.Errorf("event hub: %w", err)
+	}
+	defer cl.Close()
+	h.logger.Debug("event hub consuming", "topics", []string{string(lifecycle.Changes), string(notifier.Output)})
+	for {
+		fetches := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		fetches.EachError(func(topic string, partition int32, err error) {
+			h.logger.Warn("event hub fetch failed", "topic", topic, "partition", partition, "err", err)
+		})
+		fetches.EachRecord(func(r *kgo.Record) {
+			if e, err := decodeEvent(r.Topic, r.Value); err != nil {
+				h.logger.Warn("event hub skips a record", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "err", err)
+			} else {
+				h.Publish(e)
+			}
+		})
+	}
+}
+
+// decodeEvent turns a record of one of the hub's topics into an event.
+func decodeEvent(topic string, value []byte) (*Event, error) {
+	var (
+		e    = &Event{}
+		data any
+	)
+	switch topic {
+	case string(lifecycle.Changes):
+		var c lifecycle.Change
+		if err := json.Unmarshal(value, &c); err != nil {
+			return nil, err
+		}
+		e.Type, e.UserID, e.RestaurantID = EventStatus, c.UserID, c.RestaurantID
+		data = StatusEvent{OrderID: c.OrderID, RestaurantID: c.RestaurantID, UserID: c.UserID, Status: c.Status, At: c.At, Reason: c.Reason}
+	case string(notifier.Output):
+		var n notifier.Notification
+		if err := json.Unmarshal(value, &n); err != nil {
+			return nil, err
+		}
+		e.Type, e.UserID, e.RestaurantID = EventNotification, n.UserID, n.RestaurantID
+		data = NotificationEvent{UserID: n.UserID, OrderID: n.OrderID, RestaurantID: n.RestaurantID, Status: n.Status, Message: n.Message, At: n.At}
+	default:
+		return nil, fmt.Errorf("unexpected topic %s", topic)
+	}
+	var err error
+	e.Data, err = json.Marshal(data)
+	return e, err
+}
+
+// Publish hands e to every client whose filter matches. It never blocks:
+// a client whose buffer is full is dropped.
+func (h *Hub) Publish(e *Event) {
+	h.published.WithLabelValues(e.Type).Inc()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.subs {
+		if !s.filter.match(e) {
+			continue
+		}
+		select {
+		case s.ch <- e:
+		default:
+			h.removeLocked(s, true)
+		}
+	}
+}
+
+// Subscribe opens a stream of the events f matches.
+func (h *Hub) Subscribe(f Filter) (*Subscription, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case h.closed:
+		return nil, ErrHubClosed
+	case len(h.subs) >= MaxClients:
+		return nil, ErrTooManyClients
+	}
+	s := &Subscription{hub: h, filter: f, ch: make(chan *Event, ClientBuffer)}
+	h.subs[s] = struct{}{}
+	h.clients.Inc()
+	return s, nil
+}
+
+func (h *Hub) remove(s *Subscription, slow bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.removeLocked(s, slow)
+}
+
+func (h *Hub) removeLocked(s *Subscription, slow bool) {
+	if _, ok := h.subs[s]; !ok {
+		return
+	}
+	delete(h.subs, s)
+	close(s.ch)
+	h.clients.Dec()
+	if slow {
+		h.dropped.Inc()
+		h.logger.Info("event stream dropped: client too slow", "buffer", ClientBuffer)
+	}
+}
+
+// close ends every subscription and refuses new ones.
+func (h *Hub) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	for s := range h.subs {
+		h.removeLocked(s, false)
+	}
+}

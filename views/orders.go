@@ -1,0 +1,33 @@
+package views
+
+import (
+	"github.com/orderstream/orderstream/catalog"
+	"github.com/orderstream/orderstream/processors/inbox"
+	"github.com/orderstream/orderstream/processors/lifecycle"
+)
+
+// Orders is the typed view of lifecycle.Table, the audit table.
+type Orders struct{ t *table }
+
+// Get returns the order id with its history, ErrNotFound if it is unknown
+// or retired, ErrUnavailable while the view is not recovered.
+func (o *Orders) Get(id string) (*lifecycle.Order, error) {
+	return get[lifecycle.Order](o.t, id)
+}
+
+// Inboxes is the typed view of inbox.Table.
+type Inboxes struct{ t *table }
+
+// Get returns the inbox of the user id, ErrNotFound if they have had no
+// notification.
+func (in *Inboxes) Get(id string) (*inbox.Inbox, error) {
+	return get[inbox.Inbox](in.t, id)
+}
+
+// Catalog is the typed view of catalog.Table.
+type Catalog struct{ t *table }
+
+// Get returns the restaurant id, ErrNotFound if the catalog lacks it.
+func (c *Catalog) Get(id string) (*catalog.Restaurant, error) {
+	return get[catalog.Restaurant](c.t, id)
+}
