@@ -3,11 +3,19 @@
 // repartitions valid ones by order id. Writers of "orders" may use any
 // partitioner; goka expects a key in the partition its own hasher picks, so
 // no state is touched before this stateless hop.
+//
+// Ingest is the one stage that is not a goka processor. goka is
+// at-least-once: a stateless goka processor killed between emitting and
+// committing its input emits again after the restart, and the dead-letter
+// topic, which nothing downstream deduplicates, would hold the same invalid
+// record twice. Run is a Kafka transaction loop instead (consume, transform,
+// produce, and commit the input offsets in the same transaction), so that
+// every record of "orders" appears on exactly one of the two outputs,
+// exactly once, for readers that read committed records only, as every
+// goka client of the system does.
 package ingest
 
 import (
-	"strconv"
-
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/codec"
 
@@ -16,7 +24,9 @@ import (
 	"github.com/orderstream/orderstream/processors/exactly"
 )
 
-// Group is the goka group of the ingest processor.
+// Group is the consumer group of the ingest stage. Its committed offsets on
+// "orders" carry over from the goka processor of the same name that ingest
+// once was.
 const Group goka.Group = "ingest"
 
 // Output is the repartitioned stream of valid orders, keyed by order_id.
@@ -33,6 +43,9 @@ const (
 	HeaderTopic     = "x-dlq-topic"
 	HeaderPartition = "x-dlq-partition"
 	HeaderOffset    = "x-dlq-offset"
+	// HeaderTruncated is set, to the original length of the value, on the
+	// rare dead letter whose value was cut to MaxDeadLetterBytes.
+	HeaderTruncated = "x-dlq-truncated"
 )
 
 // Placement is a valid order with the position it had on "orders".
@@ -46,10 +59,23 @@ type PlacementCodec = jsoncodec.Codec[Placement]
 
 // Hooks observe what ingest decides; nil fields are skipped.
 type Hooks struct {
+	// Invalid is called once per dead letter, after the transaction that
+	// wrote it committed.
 	Invalid func(reason order.Reason, err error)
 }
 
-// Define returns the ingest group graph.
+func (h Hooks) invalid(v Verdict) {
+	if h.Invalid != nil {
+		h.Invalid(v.Reason, v.Err)
+	}
+}
+
+// Define describes ingest as a goka group graph: one input, two outputs.
+// Topic provisioning takes the topics from it, and goka's tester runs it
+// where the whole topology runs in one process without a broker; the
+// callback routes with the same Judge and DeadLetter as Run. Production
+// runs Run, never this graph: as a goka processor, ingest would be
+// at-least-once.
 func Define(h Hooks) *goka.GroupGraph {
 	return goka.DefineGroup(Group,
 		goka.Input(order.Stream, new(codec.Bytes), h.ingest),
@@ -58,35 +84,25 @@ func Define(h Hooks) *goka.GroupGraph {
 	)
 }
 
-// Options are the processor options ingest needs: null records are
-// dead-lettered rather than dropped.
+// Options are the goka options the graph of Define needs: null records
+// are dead-lettered rather than dropped.
 func Options() []goka.ProcessorOption {
 	return []goka.ProcessorOption{goka.WithNilHandling(goka.NilProcess)}
 }
 
 func (h Hooks) ingest(ctx goka.Context, msg any) {
 	raw, _ := msg.([]byte)
-	o, err := order.Parse(raw)
-	if err != nil {
-		reason := order.ReasonOf(err)
-		if h.Invalid != nil {
-			h.Invalid(reason, err)
+	pos := exactly.Pos{Partition: ctx.Partition(), Offset: ctx.Offset()}
+	v := Judge(raw, pos)
+	if v.Placement == nil {
+		h.invalid(v)
+		value, headers := DeadLetter(string(ctx.Topic()), pos, raw, v)
+		gh := make(goka.Headers, len(headers))
+		for _, hd := range headers {
+			gh[hd.Key] = hd.Value
 		}
-		ctx.Emit(DLQ, ctx.Key(), raw, goka.WithCtxEmitHeaders(deadLetterHeaders(ctx, reason, err)))
+		ctx.Emit(DLQ, ctx.Key(), value, goka.WithCtxEmitHeaders(gh))
 		return
 	}
-	ctx.Emit(Output, o.OrderID, &Placement{
-		Order:  *o,
-		Source: exactly.Pos{Partition: ctx.Partition(), Offset: ctx.Offset()},
-	})
-}
-
-func deadLetterHeaders(ctx goka.Context, reason order.Reason, err error) goka.Headers {
-	return goka.Headers{
-		HeaderReason:    []byte(reason),
-		HeaderError:     []byte(err.Error()),
-		HeaderTopic:     []byte(ctx.Topic()),
-		HeaderPartition: []byte(strconv.Itoa(int(ctx.Partition()))),
-		HeaderOffset:    []byte(strconv.FormatInt(ctx.Offset(), 10)),
-	}
+	ctx.Emit(Output, v.Placement.Order.OrderID, v.Placement)
 }

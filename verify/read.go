@@ -1,0 +1,102 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Tuning values of reading a topic to a given end.
+const (
+	// pollWait bounds one poll, so that a partition that ends early (its
+	// last records compacted away) is noticed.
+	pollWait = 500 * time.Millisecond
+	// idleLimit is how long reading waits without a record before it
+	// takes the partitions still expected as read to their end: the
+	// records missing at their tail were compacted away.
+	idleLimit = 3 * time.Second
+)
+
+// Offsets are per-partition offsets of one topic.
+type Offsets map[int32]int64
+
+// consume calls fn with every committed data record of topic from from to
+// to (exclusive), partition by partition in offset order. Records of
+// aborted transactions are skipped; control records are read, not handed
+// to fn, so that reading ends at a transaction marker too.
+func consume(ctx context.Context, base []kgo.Opt, topic string, from, to Offsets, fn func(*kgo.Record) error) error {
+	pending := Offsets{}
+	start := map[int32]kgo.Offset{}
+	for p, end := range to {
+		if from[p] < end {
+			pending[p] = end
+			start[p] = kgo.NewOffset().At(from[p])
+		}
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	opts := append(append([]kgo.Opt(nil), base...),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: start}),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.KeepControlRecords(),
+	)
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", topic, err)
+	}
+	defer cl.Close()
+	progress := time.Now()
+	for len(pending) > 0 {
+		pctx, cancel := context.WithTimeout(ctx, pollWait)
+		fetches := cl.PollFetches(pctx)
+		cancel()
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("read %s: %w", topic, err)
+		}
+		for _, fe := range fetches.Errors() {
+			if !errors.Is(fe.Err, context.DeadlineExceeded) {
+				return fmt.Errorf("read %s/%d: %w", fe.Topic, fe.Partition, fe.Err)
+			}
+		}
+		var ferr error
+		fetches.EachRecord(func(r *kgo.Record) {
+			end, ok := pending[r.Partition]
+			if !ok || r.Offset >= end || ferr != nil {
+				return
+			}
+			progress = time.Now()
+			if !r.Attrs.IsControl() {
+				ferr = fn(r)
+			}
+			if r.Offset >= end-1 {
+				delete(pending, r.Partition)
+			}
+		})
+		if ferr != nil {
+			return ferr
+		}
+		if time.Since(progress) > idleLimit {
+			return nil
+		}
+	}
+	return nil
+}
+
+// latest reads topic to ends and returns the latest value of every key,
+// as a goka view holds it: a null value deletes its key.
+func latest(ctx context.Context, base []kgo.Opt, topic string, starts, ends Offsets) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	err := consume(ctx, base, topic, starts, ends, func(r *kgo.Record) error {
+		if r.Value == nil {
+			delete(out, string(r.Key))
+		} else {
+			out[string(r.Key)] = r.Value
+		}
+		return nil
+	})
+	return out, err
+}
