@@ -80,8 +80,8 @@ func serveAll(ctx context.Context, e *env, cfg serveConfig, extra ...sidecar) (e
 		m = metrics.New()
 	}
 
-	// Views: the restaurant, user and global tables, in LevelDB under
-	// dataDir/views.
+	// Views: the restaurant, user, global, lifecycle and inbox tables and
+	// the catalog, in LevelDB under dataDir/views.
 	set, err := views.New(cfg.kafka, cfg.dataDir, logger)
 	if err != nil {
 		return err
@@ -96,12 +96,26 @@ func serveAll(ctx context.Context, e *env, cfg serveConfig, extra ...sidecar) (e
 	defer func() { err = errors.Join(err, em.Close()) }()
 	sink := countedSink{sink: em, emitted: m.OrdersEmitted.WithLabelValues(metrics.SourceIntake)}
 
-	// HTTP: API, probes, goka UI, metrics.
+	// Cancellations: POST /api/orders/{id}/cancel onto the lifecycle's
+	// requests; flushed once the server has stopped.
+	requests, err := emitters.NewRequests(cfg.kafka, logger)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, requests.Close()) }()
+
+	// Event stream: GET /api/events, fed by a plain consumer; it ends the
+	// streams when the context ends, so the server can drain.
+	hub := views.NewHub(cfg.kafka, logger)
+
+	// HTTP: API, event stream, probes, goka UI, metrics.
 	h, err := views.NewHandler(views.HandlerConfig{
-		Views:   set,
-		Intake:  intake.NewHandler(sink, logger),
-		Metrics: m,
-		Logger:  logger,
+		Views:    set,
+		Intake:   intake.NewHandler(sink, logger),
+		Metrics:  m,
+		Logger:   logger,
+		Events:   hub,
+		Requests: requests,
 	})
 	if err != nil {
 		return err
@@ -118,6 +132,7 @@ func serveAll(ctx context.Context, e *env, cfg serveConfig, extra ...sidecar) (e
 	viewCtx, stopViews := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopViews()
 	g.Go(func() error { return set.Run(viewCtx) })
+	g.Go(func() error { return hub.Run(gctx) })
 	g.Go(func() error {
 		defer stopViews()
 		return views.ServeListener(gctx, srv, ln)
@@ -133,12 +148,13 @@ func printURLs(w io.Writer, addr net.Addr) {
 	base := "http://" + urlHost(addr)
 	fmt.Fprintf(w, "serving on %s\n", base)
 	for _, u := range []struct{ name, path string }{
+		{"dashboard", "/"},
 		{"API", "/api/stats"},
 		{"monitor", views.MonitorPath + "/"},
 		{"query", views.QueryPath + "/"},
 		{"metrics", "/metrics"},
 	} {
-		fmt.Fprintf(w, "  %-8s %s%s\n", u.name, base, u.path)
+		fmt.Fprintf(w, "  %-9s %s%s\n", u.name, base, u.path)
 	}
 }
 
