@@ -86,14 +86,20 @@ func consume(ctx context.Context, base []kgo.Opt, topic string, from, to Offsets
 	return nil
 }
 
-// latest reads topic to ends and returns the latest value of every key,
-// as a goka view holds it: a null value deletes its key.
-func latest(ctx context.Context, base []kgo.Opt, topic string, starts, ends Offsets) (map[string][]byte, error) {
+// latest reads topic to the snapshot and returns the latest value of
+// every key, as a goka view holds it: a null value deletes its key. Only
+// the partition goka's hasher puts a key on counts, since no processor or
+// view looks elsewhere; misplaced is called with a record on another.
+func latest(ctx context.Context, base []kgo.Opt, snap *snapshot, topic string, misplaced func(r *kgo.Record, want int32)) (map[string][]byte, error) {
+	partition := gokaPartitions(snap, topic)
 	out := map[string][]byte{}
-	err := consume(ctx, base, topic, starts, ends, func(r *kgo.Record) error {
-		if r.Value == nil {
+	err := consume(ctx, base, topic, snap.starts[topic], snap.ends[topic], func(r *kgo.Record) error {
+		switch want := partition(r.Key); {
+		case r.Partition != want:
+			misplaced(r, want)
+		case r.Value == nil:
 			delete(out, string(r.Key))
-		} else {
+		default:
 			out[string(r.Key)] = r.Value
 		}
 		return nil

@@ -189,9 +189,12 @@ func nonNilMap[K comparable, V any](m map[K]V) map[K]V {
 	return m
 }
 
-// table reads a table topic to the snapshot and decodes every value.
+// table reads a table topic to the snapshot and decodes every value of a
+// key on its partition.
 func table[T any](ctx context.Context, base []kgo.Opt, snap *snapshot, topic string, r *Report) (map[string]*T, error) {
-	raw, err := latest(ctx, base, topic, snap.starts[topic], snap.ends[topic])
+	raw, err := latest(ctx, base, snap, topic, func(rec *kgo.Record, want int32) {
+		r.differ(topic, string(rec.Key), "value at %d@%d, where goka looks in partition %d", rec.Partition, rec.Offset, want)
+	})
 	if err != nil {
 		return nil, err
 	}
