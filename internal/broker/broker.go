@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/orderstream/orderstream/internal/kafkaconf"
 )
@@ -87,6 +88,11 @@ type Broker struct {
 	saveErrs    *errorRecorder
 	stopCompact chan struct{}
 	compactDone chan struct{}
+	// self is the broker's own client, with which the reaper removes
+	// group members that died unnoticed (see reaper.go).
+	self        *kgo.Client
+	stopReaping context.CancelFunc
+	reapDone    chan struct{}
 	closeOnce   sync.Once
 	closeErr    error
 }
@@ -123,7 +129,8 @@ func Start(cfg Config) (*Broker, error) {
 	// listener's Addr says; hand it our listener, reporting the address
 	// clients should dial.
 	aln := &advertisedListener{Listener: ln, addr: addr, tls: cfg.TLS, answerAuth: len(cfg.SASL) > 0}
-	listenFn := func(string, string) (net.Listener, error) { return aln, nil }
+	pln := newPipeListener(aln)
+	listenFn := func(string, string) (net.Listener, error) { return pln, nil }
 	saveErrs := &errorRecorder{}
 
 	opts := []kfake.Opt{
@@ -160,6 +167,12 @@ func Start(cfg Config) (*Broker, error) {
 		ln.Close()
 		return nil, fmt.Errorf("start broker on %s: %w", listen, err)
 	}
+	self, err := selfClient(addr, pln, cfg.SASL)
+	if err != nil {
+		cluster.Close()
+		return nil, fmt.Errorf("start broker on %s: %w", listen, err)
+	}
+	reapCtx, stopReaping := context.WithCancel(context.Background())
 	b := &Broker{
 		cluster:     cluster,
 		addr:        addr,
@@ -167,8 +180,16 @@ func Start(cfg Config) (*Broker, error) {
 		saveErrs:    saveErrs,
 		stopCompact: make(chan struct{}),
 		compactDone: make(chan struct{}),
+		self:        self,
+		stopReaping: stopReaping,
+		reapDone:    make(chan struct{}),
 	}
 	go b.compactLoop(interval)
+	reaper := newReaper(cluster, logger)
+	go func() {
+		defer close(b.reapDone)
+		reaper.run(reapCtx, self)
+	}()
 	return b, nil
 }
 
@@ -184,6 +205,9 @@ func (b *Broker) Close() error {
 		// gone once the cluster is closed: stop it first.
 		close(b.stopCompact)
 		<-b.compactDone
+		b.stopReaping()
+		<-b.reapDone
+		b.self.Close()
 		b.saveErrs.start()
 		b.cluster.Close()
 		if err := b.saveErrs.stop(); err != nil {
