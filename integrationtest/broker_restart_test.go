@@ -51,6 +51,7 @@ func TestBrokerRestart(t *testing.T) {
 	ensureTopics(t, kc)
 	sys := newSystem(t, kc, t.TempDir(), logger)
 	l := newLedger()
+	dups := 0 // order ids on orders more than once, see below
 
 	sys.start()
 	sys.waitReady()
@@ -119,7 +120,14 @@ func TestBrokerRestart(t *testing.T) {
 		placeOne(t, sys.base, `{"order_id":"outage-2","restaurant_id":"r-0001","user_id":"u-00001","items":[{"sku":"tea","qty":1,"price_cents":350}]}`, l)
 		waitExact(t, sys, l.expect())
 		t.Logf("totals exact %v after the broker came back", time.Since(up))
-		checkNoDuplicatesOrInvalid(t, sys)
+		// The attempt answered 503 may have been written all the same
+		// once the broker came back (the producer retries what it
+		// holds); the registry then drops the client's retry.
+		dups = repeatedOrderIDs(t, b.addr())
+		if dups > 1 {
+			t.Errorf("%d records of orders repeat an order id, want at most the one retried", dups)
+		}
+		checkDuplicates(t, sys, dups)
 	}) {
 		return
 	}
@@ -131,7 +139,7 @@ func TestBrokerRestart(t *testing.T) {
 		sys.start()
 		t.Logf("system ready after %v", sys.waitReady())
 		waitExact(t, sys, l.expect())
-		checkNoDuplicatesOrInvalid(t, sys)
+		checkDuplicates(t, sys, dups)
 		sys.stop()
 	}) {
 		return
@@ -272,4 +280,23 @@ func placeOne(t *testing.T, base, body string, l *ledger) {
 		items[i] = order.Item{SKU: it.SKU, Qty: *it.Qty, PriceCents: *it.PriceCents}
 	}
 	l.add(order.Order{OrderID: r.OrderID, RestaurantID: r.RestaurantID, UserID: r.UserID, Items: items, TotalCents: r.TotalCents, PlacedAt: r.PlacedAt})
+}
+
+// repeatedOrderIDs counts the records of orders that repeat an order id
+// written before.
+func repeatedOrderIDs(t *testing.T, addr string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	records, ids, _, err := readAll(ctx, addr, string(order.Stream), func(v []byte) string {
+		var o struct {
+			OrderID string `json:"order_id"`
+		}
+		json.Unmarshal(v, &o) // a record without an id counts as ""
+		return o.OrderID
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return records - len(ids)
 }

@@ -34,7 +34,7 @@ const (
 	MaxBodyBytes = 64 << 10
 	// DefaultEmitTimeout bounds the wait for the sink, so that a client is
 	// told 503 instead of waiting on a broker that is down.
-	DefaultEmitTimeout = 10 * time.Second
+	DefaultEmitTimeout = 5 * time.Second
 	// retryAfter is the Retry-After of a 503, in seconds.
 	retryAfter = "1"
 )
