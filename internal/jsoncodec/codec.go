@@ -3,8 +3,11 @@
 package jsoncodec
 
 import (
-	"encoding/json"
 	"fmt"
+
+	// The v1-compatible API of JSON v2: the same bytes and values as
+	// encoding/json, in about half the time and allocations.
+	json "github.com/go-json-experiment/json/v1"
 )
 
 // Codec encodes T (or *T) as JSON and decodes to *T.

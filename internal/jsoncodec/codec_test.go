@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	jsonv1 "github.com/go-json-experiment/json/v1"
 	"github.com/lovoo/goka"
 
 	"github.com/orderstream/orderstream/internal/jsoncodec"
@@ -66,9 +67,9 @@ func TestEncode(t *testing.T) {
 
 func TestEncodeUnencodable(t *testing.T) {
 	_, err := jsoncodec.Codec[func()]{}.Encode(func() {})
-	var ute *json.UnsupportedTypeError
+	var ute *jsonv1.UnsupportedTypeError
 	if !errors.As(err, &ute) {
-		t.Fatalf("Encode(func) error = %v, want *json.UnsupportedTypeError", err)
+		t.Fatalf("Encode(func) error = %v, want *jsonv1.UnsupportedTypeError", err)
 	}
 }
 
@@ -139,5 +140,68 @@ func TestRoundTrip(t *testing.T) {
 	}
 	if !reflect.DeepEqual(out, &in) {
 		t.Errorf("round trip = %+v, want %+v", out, &in)
+	}
+}
+
+// record has the shapes the project's values use: nested structs, maps
+// keyed by integers and strings, slices, times, omitempty and omitzero.
+type record struct {
+	ID      string           `json:"id"`
+	N       int64            `json:"n"`
+	At      time.Time        `json:"at"`
+	Applied map[int32]int64  `json:"applied"`
+	Qty     map[string]int64 `json:"qty"`
+	Points  []point          `json:"points,omitempty"`
+	Inner   point            `json:"inner,omitzero"`
+	Flag    bool             `json:"flag,omitempty"`
+}
+
+// TestDecodesAsEncodingJSON holds the codec to encoding/json's reading of
+// every value already stored, odd inputs included.
+func TestDecodesAsEncodingJSON(t *testing.T) {
+	inputs := []string{
+		`{"id":"a","n":1,"at":"2025-03-14T12:30:00.5+01:00","applied":{"0":1,"10":2,"2":3},"qty":{"x":1},"points":[{"x":1,"at":"2025-03-14T12:30:00Z"}],"inner":{"x":2},"flag":true}`,
+		`{"ID":"case","N":2,"Applied":null,"qty":{},"points":[]}`,
+		`{"id":"dup","id":"last"}`,
+		`{"id":"unknown","extra":{"deep":[1,2,3]}}`,
+		`{"id":"esc\u00e9\n","n":-0}`,
+		`{}`,
+		`null`,
+	}
+	for _, in := range inputs {
+		want := new(record)
+		if err := json.Unmarshal([]byte(in), want); err != nil {
+			t.Fatalf("encoding/json %s: %v", in, err)
+		}
+		got, err := jsoncodec.Codec[record]{}.Decode([]byte(in))
+		if err != nil {
+			t.Fatalf("Decode(%s): %v", in, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("Decode(%s) = %+v, encoding/json gives %+v", in, got, want)
+		}
+	}
+}
+
+// TestEncodesAsEncodingJSON holds the codec to encoding/json's bytes.
+func TestEncodesAsEncodingJSON(t *testing.T) {
+	at := time.Date(2025, 3, 14, 12, 30, 0, 500, time.FixedZone("x", 3600))
+	values := []record{
+		{},
+		{ID: "<&>\u2028", N: 3, At: at, Applied: map[int32]int64{10: 1, 2: 2, -1: 3}, Qty: map[string]int64{"b": 1, "a": 2},
+			Points: []point{{X: 1, At: at}}, Inner: point{X: 1}, Flag: true},
+	}
+	for _, v := range values {
+		want, err := json.Marshal(&v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := jsoncodec.Codec[record]{}.Encode(&v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("Encode() = %s, encoding/json gives %s", got, want)
+		}
 	}
 }
