@@ -97,7 +97,7 @@ func ShardKey(source goka.Group, partition int32) string {
 func Define() *goka.GroupGraph {
 	return goka.DefineGroup(Group,
 		goka.Input(Deltas, new(DeltaCodec), accumulate),
-		goka.Persist(new(ShardCodec)),
+		goka.Persist(jsoncodec.NewOwned[Shard](0)),
 	)
 }
 
@@ -111,7 +111,7 @@ func accumulate(ctx goka.Context, msg any) {
 	// again: the first attempt may have died between the local write and
 	// the table topic.
 	s.Apply(d)
-	ctx.SetValue(s)
+	ctx.SetValue(s) // s is the table codec's from here on
 }
 
 // Apply adds d to s unless s has applied it already, and reports whether s

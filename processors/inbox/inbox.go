@@ -47,7 +47,7 @@ type InboxCodec = jsoncodec.Codec[Inbox]
 func Define() *goka.GroupGraph {
 	return goka.DefineGroup(Group,
 		goka.Input(notifier.Output, new(notifier.NotificationCodec), keep),
-		goka.Persist(new(InboxCodec)),
+		goka.Persist(jsoncodec.NewOwned[Inbox](0)),
 	)
 }
 
@@ -60,7 +60,7 @@ func keep(ctx goka.Context, msg any) {
 	// A redelivery changes nothing, but the value is written again: the
 	// first write may not have landed.
 	in.Add(n)
-	ctx.SetValue(in)
+	ctx.SetValue(in) // in is the table codec's from here on
 }
 
 // Add puts n into the inbox unless it was added already, keeping the

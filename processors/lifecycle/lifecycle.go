@@ -127,7 +127,7 @@ func Define(h Hooks) *goka.GroupGraph {
 	return goka.DefineGroup(Group,
 		goka.Input(Requests, new(RequestCodec), h.apply),
 		goka.Visitor(VisitRetire, retire),
-		goka.Persist(new(OrderCodec)),
+		goka.Persist(jsoncodec.NewOwned[Order](0)),
 		goka.Output(Changes, new(ChangeCodec)),
 		goka.Output(ByRestaurant, new(UpdateCodec)),
 	)
@@ -146,7 +146,7 @@ func (h Hooks) apply(ctx goka.Context, msg any) {
 		h.Refused(r, current, out.Verdict)
 	}
 	if next != nil {
-		ctx.SetValue(next)
+		ctx.SetValue(next) // next is the table codec's from here on
 	}
 	if u := out.Update; u != nil {
 		if !u.Dropped {

@@ -114,7 +114,7 @@ func Define(cfg Config) *goka.GroupGraph {
 	return goka.DefineGroup(Group,
 		goka.Input(registry.ByRestaurant, new(registry.PlacedCodec), count),
 		goka.Input(lifecycle.ByRestaurant, new(lifecycle.UpdateCodec), tracker{capacity: cfg.capacity()}.track),
-		goka.Persist(new(StatsCodec)),
+		goka.Persist(jsoncodec.NewOwned[Stats](0)),
 		goka.Output(global.Deltas, new(global.DeltaCodec)),
 		goka.Output(lifecycle.Requests, new(lifecycle.RequestCodec)),
 	)
@@ -129,8 +129,9 @@ func count(ctx goka.Context, msg any) {
 	// A redelivered order is not applied again, but its writes are
 	// repeated: the first attempt may have died before they landed.
 	s.Apply(p)
-	ctx.SetValue(s)
-	ctx.Emit(global.Deltas, global.ShardKey(Group, ctx.Partition()), s.Delta(p))
+	d := s.Delta(p)
+	ctx.SetValue(s) // s is the table codec's from here on
+	ctx.Emit(global.Deltas, global.ShardKey(Group, ctx.Partition()), d)
 }
 
 // Apply adds the order to s unless it was applied already, and reports

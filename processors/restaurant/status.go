@@ -31,8 +31,9 @@ func (tr tracker) track(ctx goka.Context, msg any) {
 	// repeated, decision included: the first attempt may have died before
 	// they landed.
 	s.Track(u, tr.capacity)
-	ctx.SetValue(s)
-	if r := s.Decision(u, tr.capacity); r != nil {
+	r := s.Decision(u, tr.capacity)
+	ctx.SetValue(s) // s is the table codec's from here on
+	if r != nil {
 		ctx.Emit(lifecycle.Requests, r.OrderID, r)
 	}
 	if d := StatusDelta(u); d != nil {

@@ -40,7 +40,7 @@ type StatsCodec = jsoncodec.Codec[Stats]
 func Define() *goka.GroupGraph {
 	return goka.DefineGroup(Group,
 		goka.Input(registry.ByUser, new(registry.PlacedCodec), count),
-		goka.Persist(new(StatsCodec)),
+		goka.Persist(jsoncodec.NewOwned[Stats](0)),
 		goka.Output(global.Deltas, new(global.DeltaCodec)),
 	)
 }
@@ -54,8 +54,9 @@ func count(ctx goka.Context, msg any) {
 	// A redelivered order is not applied again, but its writes are
 	// repeated: the first attempt may have died before they landed.
 	s.Apply(p)
-	ctx.SetValue(s)
-	if s.First == p.Seq {
+	first := s.First == p.Seq
+	ctx.SetValue(s) // s is the table codec's from here on
+	if first {
 		ctx.Emit(global.Deltas, global.ShardKey(Group, ctx.Partition()), &global.Delta{Seq: p.Seq, NewUsers: 1})
 	}
 }
