@@ -28,6 +28,7 @@ func (in *Inboxes) Get(id string) (*inbox.Inbox, error) {
 type Catalog struct{ t *table }
 
 // Get returns the restaurant id, ErrNotFound if the catalog lacks it.
+// The value is shared with other readers: it must not be changed.
 func (c *Catalog) Get(id string) (*catalog.Restaurant, error) {
 	return get[catalog.Restaurant](c.t, id)
 }

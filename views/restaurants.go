@@ -25,13 +25,14 @@ func (b By) Valid() bool { return b == ByRevenue || b == ByOrders }
 type Restaurants struct{ t *table }
 
 // Get returns the statistics of the restaurant id, ErrNotFound if it has
-// no placed order, ErrUnavailable while the view is not recovered.
+// no placed order, ErrUnavailable while the view is not recovered. The
+// value is shared with other readers: it must not be changed.
 func (r *Restaurants) Get(id string) (*restaurant.Stats, error) {
 	return get[restaurant.Stats](r.t, id)
 }
 
 // List returns the first limit restaurants in the order by (all of them if
-// limit <= 0).
+// limit <= 0). The values are shared, as Get's.
 //
 // It reads and decodes every restaurant of the local table and sorts them:
 // O(n log n) time and O(n) memory per call. That is fine for the hundreds

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/orderstream/orderstream/catalog"
+	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/internal/kafkaconf"
 	"github.com/orderstream/orderstream/internal/lazyoffset"
 	"github.com/orderstream/orderstream/processors/global"
@@ -62,12 +63,14 @@ func New(cfg kafkaconf.Config, dataDir string, logger *slog.Logger, extra ...gok
 		table goka.Table
 		codec goka.Codec
 	}{
-		{restaurant.Table, new(restaurant.StatsCodec)},
+		// Read on every request and never changed by their readers:
+		// each stored value is decoded once (see Restaurants.Get).
+		{restaurant.Table, jsoncodec.NewShared[restaurant.Stats](0)},
 		{user.Table, new(user.StatsCodec)},
-		{global.Table, new(global.ShardCodec)},
+		{global.Table, jsoncodec.NewShared[global.Shard](0)},
 		{lifecycle.Table, new(lifecycle.OrderCodec)},
 		{inbox.Table, new(inbox.InboxCodec)},
-		{catalog.Table, new(catalog.Codec)},
+		{catalog.Table, jsoncodec.NewShared[catalog.Restaurant](0)},
 	}
 	for _, spec := range specs {
 		opts := cfg.ViewOptions(logger.With("view", string(spec.table)))

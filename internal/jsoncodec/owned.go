@@ -5,9 +5,6 @@ import (
 	"sync"
 )
 
-// DefaultOwnedBytes bounds the encoded bytes an Owned codec remembers.
-const DefaultOwnedBytes = 4 << 20
-
 // Owned is the codec of a processor's own table. goka decodes a key's
 // stored value for every message and encodes the updated value right
 // after; Owned remembers each value it encoded, by its bytes, and when
@@ -20,21 +17,18 @@ const DefaultOwnedBytes = 4 << 20
 // not decode to an equal value (strings that are not UTF-8) are not kept.
 type Owned[T any] struct {
 	Codec[T]
-	max int
 
 	mu     sync.Mutex
-	values map[string]*T // by the bytes they encoded to
+	values *byBytes[*T]
 	keys   map[*T]string // the inverse of values
-	size   int           // total length of the keys of values
 }
 
 // NewOwned returns an Owned codec remembering up to max encoded bytes
-// (DefaultOwnedBytes if max is 0).
+// (DefaultCacheBytes if max is 0).
 func NewOwned[T any](max int) *Owned[T] {
-	if max <= 0 {
-		max = DefaultOwnedBytes
-	}
-	return &Owned[T]{max: max, values: map[string]*T{}, keys: map[*T]string{}}
+	c := &Owned[T]{keys: map[*T]string{}}
+	c.values = newByBytes(max, func(v *T) { delete(c.keys, v) })
+	return c
 }
 
 // Encode marshals a T or *T and keeps a *T for the next Decode of its bytes.
@@ -63,46 +57,58 @@ var replaced = []byte("\uFFFD")
 func (c *Owned[T]) keep(data []byte, v *T) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.forget(v)
-	if len(data) > c.max/4 || bytes.Contains(data, replaced) {
+	if k, ok := c.keys[v]; ok {
+		c.values.del(k)
+	}
+	if !c.values.fits(len(data)) || bytes.Contains(data, replaced) {
 		return
 	}
-	if old, ok := c.values[string(data)]; ok {
-		c.forget(old)
-	}
-	for k, old := range c.values { // random entries, while full
-		if c.size+len(data) <= c.max {
-			break
-		}
-		c.drop(k, old)
-	}
-	k := string(data)
-	c.values[k], c.keys[v] = v, k
-	c.size += len(k)
+	c.keys[v] = c.values.put(data, v)
 }
 
 // take removes and returns the value kept for data, nil if none.
 func (c *Owned[T]) take(data []byte) *T {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v, ok := c.values[string(data)]
+	v, ok := c.values.get(data)
 	if !ok {
 		return nil
 	}
-	c.forget(v)
+	c.values.del(c.keys[v])
 	return v
 }
 
-// forget drops v if it is kept.
-func (c *Owned[T]) forget(v *T) {
-	if k, ok := c.keys[v]; ok {
-		c.drop(k, v)
-	}
+// Shared is the codec of a view's table whose readers never change the
+// values they get: it decodes each stored value once and hands every Get
+// of the same bytes the same value.
+type Shared[T any] struct {
+	Codec[T]
+
+	mu     sync.Mutex
+	values *byBytes[*T]
 }
 
-// drop removes the entry k → v.
-func (c *Owned[T]) drop(k string, v *T) {
-	delete(c.values, k)
-	delete(c.keys, v)
-	c.size -= len(k)
+// NewShared returns a Shared codec remembering up to max encoded bytes
+// (DefaultCacheBytes if max is 0).
+func NewShared[T any](max int) *Shared[T] {
+	return &Shared[T]{values: newByBytes[*T](max, nil)}
+}
+
+// Decode returns the value decoded from data, shared by every caller: it
+// must not be changed.
+func (c *Shared[T]) Decode(data []byte) (any, error) {
+	c.mu.Lock()
+	v, ok := c.values.get(data)
+	c.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	decoded, err := c.Codec.Decode(data)
+	if err != nil || !c.values.fits(len(data)) {
+		return decoded, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.values.put(data, decoded.(*T))
+	return decoded, nil
 }

@@ -145,3 +145,42 @@ func BenchmarkOwnedHit(b *testing.B) {
 		v = got.(*record)
 	}
 }
+
+func TestSharedDecodesOnce(t *testing.T) {
+	c := jsoncodec.NewShared[point](0)
+	data := []byte(`{"x":1}`)
+	a, b := decode(t, c, data), decode(t, c, data)
+	if a != b {
+		t.Errorf("Decode twice = %p and %p, want the same value", a, b)
+	}
+	if other := decode(t, c, []byte(`{"x":2}`)); other == a || other.X != 2 {
+		t.Errorf("Decode(other bytes) = %+v (%p), want a new X 2", other, other)
+	}
+	if _, err := c.Decode([]byte(`{`)); err == nil {
+		t.Error("Decode(bad json) succeeded")
+	}
+}
+
+func TestSharedBounded(t *testing.T) {
+	c := jsoncodec.NewShared[point](100)
+	for i := range 50 {
+		data := fmt.Appendf(nil, `{"x":%d}`, i)
+		if got := decode(t, c, data); got.X != i {
+			t.Fatalf("Decode(%s).X = %d", data, got.X)
+		}
+	}
+}
+
+func BenchmarkSharedHit(b *testing.B) {
+	c := jsoncodec.NewShared[record](0)
+	data, err := jsoncodec.Codec[record]{}.Encode(&record{ID: "r", Applied: map[int32]int64{0: 1, 1: 2}, Points: make([]point, 20)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Decode(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
