@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/orderstream/orderstream/internal/httpjson"
@@ -147,6 +148,39 @@ type api struct {
 	hub      *Hub
 	requests Requester
 	now      func() time.Time
+	// bodies holds the last body of GET /api/restaurants/{id} per id, a
+	// *restaurantBody.
+	bodies sync.Map
+}
+
+// restaurantBody is a rendered restaurant and what it was made of: the
+// view's value (shared and never changed, so the same pointer means the
+// same statistics), the catalog's name and cuisine, and the minute of the
+// orders_per_minute series.
+type restaurantBody struct {
+	stats         *restaurant.Stats
+	name, cuisine string
+	minute        time.Time
+	body          []byte
+}
+
+// restaurantBody returns the body of resp, made from s at now, rendering it
+// unless the last body of the restaurant was made of the same.
+func (a *api) restaurantBody(s *restaurant.Stats, resp *RestaurantResponse, now time.Time) ([]byte, error) {
+	want := restaurantBody{stats: s, name: resp.Name, cuisine: resp.Cuisine, minute: window.Start(now)}
+	if last, ok := a.bodies.Load(s.RestaurantID); ok {
+		if b := last.(*restaurantBody); b.stats == want.stats && b.name == want.name && b.cuisine == want.cuisine && b.minute.Equal(want.minute) {
+			return b.body, nil
+		}
+	}
+	resp.OrdersPerMinute = window.Series(s.PerMinute.Buckets, now)
+	body, err := httpjson.Body(resp)
+	if err != nil {
+		return nil, err
+	}
+	want.body = body
+	a.bodies.Store(s.RestaurantID, &want)
+	return body, nil
 }
 
 // named adds the catalog's name and cuisine to resp. A restaurant the
@@ -175,8 +209,12 @@ func (a *api) restaurant(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := newRestaurantResponse(s)
 	a.named(&resp)
-	resp.OrdersPerMinute = window.Series(s.PerMinute.Buckets, a.now())
-	httpjson.WriteJSON(w, http.StatusOK, resp)
+	body, err := a.restaurantBody(s, &resp, a.now())
+	if err != nil {
+		httpjson.WriteUnencodable(w)
+		return
+	}
+	httpjson.Write(w, http.StatusOK, body)
 }
 
 func (a *api) restaurants(w http.ResponseWriter, r *http.Request) {

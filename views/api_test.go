@@ -1,6 +1,8 @@
 package views
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -275,4 +277,42 @@ func TestProbes(t *testing.T) {
 	checkJSON(t, do(t, h, http.MethodGet, "/api/stats"), http.StatusServiceUnavailable,
 		`{"error":"global summary: iterate global-table: view global-table stopped: view unavailable"}`)
 	checkJSON(t, do(t, h, http.MethodGet, "/healthz"), http.StatusOK, `{"status":"ok"}`)
+}
+
+// TestGetRestaurantRendersChanges holds the rendered-body cache to what
+// the body is made of: the statistics, the catalog and the minute.
+func TestGetRestaurantRendersChanges(t *testing.T) {
+	set, tt := newTestSet(t)
+	runSet(t, set)
+	now := t1
+	h := newTestHandler(t, HandlerConfig{Views: set, Now: func() time.Time { return now }})
+	orders := func() string {
+		t.Helper()
+		var got struct {
+			Name            string         `json:"name"`
+			Orders          int64          `json:"orders"`
+			OrdersPerMinute []window.Point `json:"orders_per_minute"`
+		}
+		if err := json.Unmarshal([]byte(do(t, h, http.MethodGet, "/api/restaurants/r1").body), &got); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%s %d %s", got.Name, got.Orders, got.OrdersPerMinute[0].Minute.Format(time.TimeOnly))
+	}
+	tt.SetTableValue(restaurant.Table, "r1", restaurantStats("r1", 4, 10000))
+	steps := []struct {
+		change func()
+		want   string
+	}{
+		{func() {}, " 4 11:31:00"},
+		{func() {}, " 4 11:31:00"},
+		{func() { tt.SetTableValue(restaurant.Table, "r1", restaurantStats("r1", 5, 10000)) }, " 5 11:31:00"},
+		{func() { tt.SetTableValue(catalog.Table, "r1", &catalog.Restaurant{ID: "r1", Name: "Roma"}) }, "Roma 5 11:31:00"},
+		{func() { now = now.Add(time.Minute) }, "Roma 5 11:32:00"},
+	}
+	for i, s := range steps {
+		s.change()
+		if got := orders(); got != s.want {
+			t.Errorf("step %d: got %q, want %q", i, got, s.want)
+		}
+	}
 }

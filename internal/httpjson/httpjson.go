@@ -24,12 +24,31 @@ type errorBody struct {
 // error body rather than a truncated document. Write errors mean the client
 // has gone and are ignored.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
+	body, err := Body(v)
+	if err != nil {
+		WriteUnencodable(w)
+		return
+	}
+	Write(w, status, body)
+}
+
+// WriteUnencodable is WriteJSON's answer to a value it cannot encode.
+func WriteUnencodable(w http.ResponseWriter) {
+	Write(w, http.StatusInternalServerError, []byte(internalError))
+}
+
+// Body is the response body WriteJSON writes for v.
+func Body(v any) ([]byte, error) {
 	body, err := json.Marshal(v)
 	if err != nil {
-		status, body = http.StatusInternalServerError, []byte(internalError)
-	} else {
-		body = append(body, '\n')
+		return nil, err
 	}
+	return append(body, '\n'), nil
+}
+
+// Write writes body, made by Body, as a JSON response with the given
+// status.
+func Write(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Content-Type-Options", "nosniff")
