@@ -135,7 +135,8 @@ func runLatency(ctx context.Context, cfg Config, w io.Writer) (_ []Latency, err 
 	return out, nil
 }
 
-// runProbes places probes one after the other for cfg.Duration.
+// runProbes places probes one after the other for cfg.Duration, and at
+// least one of each kind however slow they are.
 func runProbes(ctx context.Context, cfg Config, sys *system) ([]*probe, error) {
 	httpIDs := probeRestaurants("bench-probe-http", cfg.Partitions)
 	emitIDs := probeRestaurants("bench-probe-emit", cfg.Partitions)
@@ -145,7 +146,7 @@ func runProbes(ctx context.Context, cfg Config, sys *system) ([]*probe, error) {
 
 	var probes []*probe
 	deadline := time.Now().Add(cfg.Duration)
-	for i := 0; time.Now().Before(deadline); i++ {
+	for i := 0; i < 2 || time.Now().Before(deadline); i++ {
 		p := &probe{http: i%2 == 0}
 		ids := emitIDs
 		if p.http {
