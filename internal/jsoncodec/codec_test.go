@@ -205,3 +205,20 @@ func TestEncodesAsEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+type appended struct{ X int }
+
+func (a *appended) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, `{"appended":true}`...), nil
+}
+
+// TestEncodeAppender: a *T that appends its own encoding is asked for it,
+// whether the codec gets a T or a *T.
+func TestEncodeAppender(t *testing.T) {
+	for _, v := range []any{appended{1}, &appended{2}} {
+		got, err := jsoncodec.Codec[appended]{}.Encode(v)
+		if err != nil || string(got) != `{"appended":true}` {
+			t.Errorf("Encode(%#v) = %s, %v; want the AppendJSON bytes", v, got, err)
+		}
+	}
+}
