@@ -6,7 +6,10 @@
 // a redelivery from a new event with a few integers, however long it lives.
 package exactly
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // Pos is the position of a message in a topic partition.
 type Pos struct {
@@ -36,4 +39,48 @@ func (a Applied) Mark(p Pos) Applied {
 		a[p.Partition] = p.Offset
 	}
 	return a
+}
+
+// AppendJSON appends a as JSON, as encoding/json writes it: an object
+// with the partitions as keys, sorted as strings; null if a is nil.
+func (a Applied) AppendJSON(b []byte) []byte {
+	if a == nil {
+		return append(b, "null"...)
+	}
+	var buf [16]int32
+	keys := buf[:0]
+	for p := range a {
+		keys = append(keys, p)
+	}
+	// Insertion sort by the keys' decimal strings: there are few partitions.
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0 && keyLess(keys[j], keys[j-1]); j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+	b = append(b, '{')
+	for i, p := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = strconv.AppendInt(b, int64(p), 10)
+		b = append(b, `":`...)
+		b = strconv.AppendInt(b, a[p], 10)
+	}
+	return append(b, '}')
+}
+
+func keyLess(x, y int32) bool {
+	var bx, by [12]byte
+	return string(strconv.AppendInt(bx[:0], int64(x), 10)) < string(strconv.AppendInt(by[:0], int64(y), 10))
+}
+
+// AppendJSON appends p as JSON.
+func (p Pos) AppendJSON(b []byte) []byte {
+	b = append(b, `{"partition":`...)
+	b = strconv.AppendInt(b, int64(p.Partition), 10)
+	b = append(b, `,"offset":`...)
+	b = strconv.AppendInt(b, p.Offset, 10)
+	return append(b, '}')
 }

@@ -24,6 +24,7 @@ func TestAppendJSONMatchesMarshal(t *testing.T) {
 		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)}
 	r := rand.New(rand.NewPCG(1, 2))
 	pick := func() string { return odd[r.IntN(len(odd))] }
+	encoded := 0
 	for i := range 500 {
 		in := &inbox.Inbox{UserID: pick()}
 		if i%7 != 0 {
@@ -48,6 +49,12 @@ func TestAppendJSONMatchesMarshal(t *testing.T) {
 		if string(got) != string(want) {
 			t.Fatalf("AppendJSON =\n%s\nMarshal =\n%s", got, want)
 		}
+		if err == nil {
+			encoded++
+		}
+	}
+	if encoded < 50 {
+		t.Errorf("only %d values encoded without an error", encoded)
 	}
 }
 
