@@ -1,0 +1,146 @@
+package lifecycle
+
+import (
+	"github.com/orderstream/orderstream/internal/jsoncodec"
+)
+
+// The AppendJSON methods write the bytes of jsoncodec's Marshal (the
+// golden files and TestAppendJSONMatchesMarshal hold them to it) without
+// reflection: the lifecycle encodes its stored Order and emits a Change
+// and an Update for every request. Strings and times outside the common
+// shape are encoded by Marshal.
+
+// AppendJSON appends the JSON encoding of o to b.
+func (o *Order) AppendJSON(b []byte) ([]byte, error) {
+	if b == nil {
+		n := 160 + len(o.OrderID) + len(o.RestaurantID) + len(o.UserID) + 16*len(o.Applied)
+		for i := range o.History {
+			n += 112 + len(o.History[i].Reason)
+		}
+		b = make([]byte, 0, n)
+	}
+	var err error
+	b = append(b, `{"order_id":`...)
+	if b, err = jsoncodec.AppendString(b, o.OrderID); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"restaurant_id":`...)
+	if b, err = jsoncodec.AppendString(b, o.RestaurantID); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"user_id":`...)
+	if b, err = jsoncodec.AppendString(b, o.UserID); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"total_cents":`...)
+	b = jsoncodec.AppendInt(b, o.TotalCents)
+	b = append(b, `,"status":`...)
+	if b, err = jsoncodec.AppendString(b, string(o.Status)); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"history":`...)
+	if o.History == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range o.History {
+			e := &o.History[i]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"status":`...)
+			if b, err = jsoncodec.AppendString(b, string(e.Status)); err != nil {
+				return nil, err
+			}
+			b = append(b, `,"at":`...)
+			if b, err = jsoncodec.AppendTime(b, e.At); err != nil {
+				return nil, err
+			}
+			if e.Reason != "" { // omitempty
+				b = append(b, `,"reason":`...)
+				if b, err = jsoncodec.AppendString(b, e.Reason); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, `,"seq":`...)
+			b = e.Seq.AppendJSON(b)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"applied":`...)
+	b = o.Applied.AppendJSON(b)
+	return append(b, '}'), nil
+}
+
+// AppendJSON appends the JSON encoding of c to b.
+func (c *Change) AppendJSON(b []byte) ([]byte, error) {
+	if b == nil {
+		b = make([]byte, 0, 192+len(c.OrderID)+len(c.RestaurantID)+len(c.UserID)+len(c.Reason))
+	}
+	b, err := c.appendFields(b)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
+// appendFields appends c's object but for the closing brace.
+func (c *Change) appendFields(b []byte) ([]byte, error) {
+	var err error
+	b = append(b, `{"order_id":`...)
+	if b, err = jsoncodec.AppendString(b, c.OrderID); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"restaurant_id":`...)
+	if b, err = jsoncodec.AppendString(b, c.RestaurantID); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"user_id":`...)
+	if b, err = jsoncodec.AppendString(b, c.UserID); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"status":`...)
+	if b, err = jsoncodec.AppendString(b, string(c.Status)); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"at":`...)
+	if b, err = jsoncodec.AppendTime(b, c.At); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"reason":`...)
+	if b, err = jsoncodec.AppendString(b, c.Reason); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"seq":`...)
+	return c.Seq.AppendJSON(b), nil
+}
+
+// AppendJSON appends the JSON encoding of u to b.
+func (u *Update) AppendJSON(b []byte) ([]byte, error) {
+	if b == nil {
+		b = make([]byte, 0, 256+len(u.OrderID)+len(u.RestaurantID)+len(u.UserID)+len(u.Reason))
+	}
+	b, err := u.Change.appendFields(b)
+	if err != nil {
+		return nil, err
+	}
+	if u.From != "" { // omitempty
+		b = append(b, `,"from":`...)
+		if b, err = jsoncodec.AppendString(b, string(u.From)); err != nil {
+			return nil, err
+		}
+	}
+	if u.PrepMs != 0 {
+		b = append(b, `,"prep_ms":`...)
+		b = jsoncodec.AppendInt(b, u.PrepMs)
+	}
+	if u.DeliveryMs != 0 {
+		b = append(b, `,"delivery_ms":`...)
+		b = jsoncodec.AppendInt(b, u.DeliveryMs)
+	}
+	if u.Dropped {
+		b = append(b, `,"dropped":true`...)
+	}
+	return append(b, '}'), nil
+}

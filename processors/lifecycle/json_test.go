@@ -1,0 +1,103 @@
+package lifecycle_test
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	json "github.com/go-json-experiment/json/v1"
+
+	"github.com/orderstream/orderstream/internal/jsoncodec"
+	"github.com/orderstream/orderstream/order"
+	"github.com/orderstream/orderstream/processors/exactly"
+	"github.com/orderstream/orderstream/processors/lifecycle"
+)
+
+// TestAppendJSONMatchesMarshal: the hand-written encodings are Marshal's,
+// byte for byte, for random values with odd strings and times.
+func TestAppendJSONMatchesMarshal(t *testing.T) {
+	odd := []string{"", "", "plain", `quote " and \ backslash`, "<html> & co", "tab\t\n\x00", "naïve ☕", "bad \xff", "\u2028", "\x7f"}
+	zones := []*time.Location{time.UTC, time.UTC, time.FixedZone("x", 3600), time.Local}
+	times := []time.Time{{}, t0, t0.Add(123456789), t0.Add(time.Millisecond), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
+	r := rand.New(rand.NewPCG(5, 6))
+	str := func() string { return odd[r.IntN(len(odd))] }
+	tm := func() time.Time { return times[r.IntN(len(times))].In(zones[r.IntN(len(zones))]) }
+	num := func() int64 { return r.Int64N(3) * r.Int64N(1<<40) * (1 - 2*r.Int64N(2)) }
+	seq := func() exactly.Pos { return exactly.Pos{Partition: r.Int32N(20) - 1, Offset: num()} }
+	change := func() lifecycle.Change {
+		return lifecycle.Change{OrderID: str(), RestaurantID: str(), UserID: str(), Status: order.Status(str()), At: tm(), Reason: str(), Seq: seq()}
+	}
+	encoded := 0
+	for i := range 1500 {
+		var v interface {
+			AppendJSON([]byte) ([]byte, error)
+		}
+		switch i % 3 {
+		case 0:
+			o := &lifecycle.Order{OrderID: str(), RestaurantID: str(), UserID: str(), TotalCents: num(), Status: order.Status(str())}
+			if i%2 == 0 {
+				o.History = []lifecycle.Entry{}
+				o.Applied = exactly.Applied{}
+				for range r.IntN(5) {
+					o.History = append(o.History, lifecycle.Entry{Status: order.Status(str()), At: tm(), Reason: str(), Seq: seq()})
+					o.Applied[r.Int32N(12)] = num()
+				}
+			}
+			v = o
+		case 1:
+			c := change()
+			v = &c
+		case 2:
+			u := &lifecycle.Update{Change: change(), From: order.Status(str()), Dropped: r.IntN(2) == 0}
+			if r.IntN(2) == 0 {
+				u.PrepMs, u.DeliveryMs = num(), num()
+			}
+			v = u
+		}
+		want, wantErr := json.Marshal(v)
+		got, err := v.AppendJSON(nil)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("%+v: AppendJSON error %v, Marshal error %v", v, err, wantErr)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("AppendJSON =\n%s\nMarshal =\n%s", got, want)
+		}
+		if err == nil {
+			encoded++
+		}
+	}
+	if encoded < 300 {
+		t.Errorf("only %d values encoded without an error", encoded)
+	}
+}
+
+func benchOrder() *lifecycle.Order {
+	o := &lifecycle.Order{OrderID: "ord-00012345", RestaurantID: "rest-0042", UserID: "user-000123", TotalCents: 2590,
+		Status: order.StatusDelivered, Applied: exactly.Applied{3: 123456}}
+	for i, s := range []order.Status{order.StatusPlaced, order.StatusAccepted, order.StatusReady, order.StatusDelivered} {
+		o.History = append(o.History, lifecycle.Entry{Status: s, At: t0.Add(time.Duration(i) * 1234567891), Seq: exactly.Pos{Partition: 3, Offset: int64(123450 + i)}})
+	}
+	return o
+}
+
+func BenchmarkCodecEncodeOrder(b *testing.B) {
+	o := benchOrder()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := (lifecycle.OrderCodec{}).Encode(o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMarshalOrder(b *testing.B) {
+	o := benchOrder()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+var _ jsoncodec.Appender = (*lifecycle.Update)(nil)

@@ -1,0 +1,53 @@
+package notifier_test
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	json "github.com/go-json-experiment/json/v1"
+
+	"github.com/orderstream/orderstream/order"
+	"github.com/orderstream/orderstream/processors/exactly"
+	"github.com/orderstream/orderstream/processors/notifier"
+)
+
+// TestAppendJSONMatchesMarshal: the hand-written encoding is Marshal's,
+// byte for byte, for random notifications with odd strings and times.
+func TestAppendJSONMatchesMarshal(t *testing.T) {
+	odd := []string{"", "plain", `quote " and \ backslash`, "<html> & co", "tab\t\n\x00", "naïve ☕", "bad \xff", "\u2028", "\x7f"}
+	zones := []*time.Location{time.UTC, time.UTC, time.FixedZone("x", 3600), time.Local}
+	times := []time.Time{{}, t0, t0.Add(123456789), t0.Add(time.Millisecond), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
+	r := rand.New(rand.NewPCG(7, 8))
+	str := func() string { return odd[r.IntN(len(odd))] }
+	encoded := 0
+	for range 500 {
+		n := &notifier.Notification{UserID: str(), OrderID: str(), RestaurantID: str(), Status: order.Status(str()), Message: str(),
+			At: times[r.IntN(len(times))].In(zones[r.IntN(len(zones))]), Seq: exactly.Pos{Partition: r.Int32N(20) - 1, Offset: r.Int64N(1 << 50)}}
+		want, wantErr := json.Marshal(n)
+		got, err := n.AppendJSON(nil)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("%+v: AppendJSON error %v, Marshal error %v", n, err, wantErr)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("AppendJSON =\n%s\nMarshal =\n%s", got, want)
+		}
+		if err == nil {
+			encoded++
+		}
+	}
+	if encoded < 100 {
+		t.Errorf("only %d values encoded without an error", encoded)
+	}
+}
+
+func BenchmarkCodecEncodeNotification(b *testing.B) {
+	n := &notifier.Notification{UserID: "user-000123", OrderID: "ord-00012345", RestaurantID: "rest-0042", Status: order.StatusAccepted,
+		Message: "Trattoria Roma accepted your order ord-00012345 and is preparing it.", At: t0.Add(123456789), Seq: exactly.Pos{Partition: 3, Offset: 123456}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := (notifier.NotificationCodec{}).Encode(n); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
