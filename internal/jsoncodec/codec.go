@@ -48,6 +48,12 @@ func (Codec[T]) Encode(value any) ([]byte, error) {
 // Decode unmarshals data into a new *T.
 func (Codec[T]) Decode(data []byte) (any, error) {
 	v := new(T)
+	if d, ok := any(v).(FastDecoder); ok {
+		if d.DecodeJSON(data) {
+			return v, nil
+		}
+		v = new(T) // DecodeJSON may have filled part of it
+	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return nil, fmt.Errorf("decode %T: %w", *v, err)
 	}

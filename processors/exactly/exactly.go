@@ -9,6 +9,8 @@ package exactly
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/orderstream/orderstream/internal/jsoncodec"
 )
 
 // Pos is the position of a message in a topic partition.
@@ -83,4 +85,13 @@ func (p Pos) AppendJSON(b []byte) []byte {
 	b = append(b, `,"offset":`...)
 	b = strconv.AppendInt(b, p.Offset, 10)
 	return append(b, '}')
+}
+
+// ScanJSON reads p as AppendJSON writes it.
+func (p *Pos) ScanJSON(s *jsoncodec.Scanner) {
+	s.Lit(`{"partition":`)
+	p.Partition = s.Int32()
+	s.Lit(`,"offset":`)
+	p.Offset = s.Int()
+	s.Lit("}")
 }

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"github.com/orderstream/orderstream/internal/jsoncodec"
+	"github.com/orderstream/orderstream/order"
 )
 
 // The AppendJSON methods write the bytes of jsoncodec's Marshal (the
@@ -143,4 +144,80 @@ func (u *Update) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, `,"dropped":true`...)
 	}
 	return append(b, '}'), nil
+}
+
+// DecodeJSON decodes data as AppendJSON writes a change of plain strings
+// and a UTC time, reporting false for anything else (the codec then
+// unmarshals it).
+func (c *Change) DecodeJSON(data []byte) bool {
+	s := jsoncodec.NewScanner(data)
+	c.scanFields(&s)
+	s.Lit("}")
+	return s.Done()
+}
+
+func (c *Change) scanFields(s *jsoncodec.Scanner) {
+	s.Lit(`{"order_id":`)
+	c.OrderID = s.String()
+	s.Lit(`,"restaurant_id":`)
+	c.RestaurantID = s.String()
+	s.Lit(`,"user_id":`)
+	c.UserID = s.String()
+	s.Lit(`,"status":`)
+	c.Status = order.Status(s.String())
+	s.Lit(`,"at":`)
+	c.At = s.Time()
+	s.Lit(`,"reason":`)
+	c.Reason = s.String()
+	s.Lit(`,"seq":`)
+	c.Seq.ScanJSON(s)
+}
+
+// DecodeJSON decodes data as AppendJSON writes an update of plain
+// strings and a UTC time, reporting false for anything else (the codec
+// then unmarshals it).
+func (u *Update) DecodeJSON(data []byte) bool {
+	s := jsoncodec.NewScanner(data)
+	u.Change.scanFields(&s)
+	if s.Maybe(`,"from":`) {
+		u.From = order.Status(s.String())
+	}
+	if s.Maybe(`,"prep_ms":`) {
+		u.PrepMs = s.Int()
+	}
+	if s.Maybe(`,"delivery_ms":`) {
+		u.DeliveryMs = s.Int()
+	}
+	if s.Maybe(`,"dropped":`) {
+		u.Dropped = s.Bool()
+	}
+	s.Lit("}")
+	return s.Done()
+}
+
+// DecodeJSON decodes data as Marshal writes a request of plain strings
+// and a UTC time, reporting false for anything else (the codec then
+// unmarshals it).
+func (r *Request) DecodeJSON(data []byte) bool {
+	s := jsoncodec.NewScanner(data)
+	s.Lit(`{"order_id":`)
+	r.OrderID = s.String()
+	s.Lit(`,"status":`)
+	r.Status = order.Status(s.String())
+	s.Lit(`,"at":`)
+	r.At = s.Time()
+	if s.Maybe(`,"reason":`) {
+		r.Reason = s.String()
+	}
+	if s.Maybe(`,"restaurant_id":`) {
+		r.RestaurantID = s.String()
+	}
+	if s.Maybe(`,"user_id":`) {
+		r.UserID = s.String()
+	}
+	if s.Maybe(`,"total_cents":`) {
+		r.TotalCents = s.Int()
+	}
+	s.Lit("}")
+	return s.Done()
 }

@@ -8,6 +8,7 @@ import (
 	json "github.com/go-json-experiment/json/v1"
 
 	"github.com/orderstream/orderstream/internal/jsoncodec"
+	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/lifecycle"
@@ -101,3 +102,30 @@ func BenchmarkMarshalOrder(b *testing.B) {
 }
 
 var _ jsoncodec.Appender = (*lifecycle.Update)(nil)
+
+// TestFastDecode: the codecs' fast paths decode what Unmarshal decodes.
+func TestFastDecode(t *testing.T) {
+	strs := []string{"", "plain", "o-1", "restaurant at capacity: 10 open orders", "<b> & co", `q"uote`, "naïve", "bad \xff"}
+	times := []time.Time{{}, t0, t0.Add(123456789), t0.Add(time.Millisecond), t0.In(time.FixedZone("x", 3600))}
+	r := rand.New(rand.NewPCG(13, 14))
+	str := func() string { return strs[r.IntN(4)+r.IntN(2)*r.IntN(len(strs)-4)] }
+	num := func() int64 { return (r.Int64N(1<<62) >> r.IntN(62)) * (1 - 2*r.Int64N(2)) * r.Int64N(2) }
+	tm := func() time.Time { return times[r.IntN(len(times))] }
+	change := func() lifecycle.Change {
+		return lifecycle.Change{OrderID: str(), RestaurantID: str(), UserID: str(), Status: order.Status(str()), At: tm(), Reason: str(),
+			Seq: exactly.Pos{Partition: r.Int32N(20) - 1, Offset: num()}}
+	}
+	var changes []*lifecycle.Change
+	var updates []*lifecycle.Update
+	var requests []*lifecycle.Request
+	for range 300 {
+		c := change()
+		changes = append(changes, &c)
+		updates = append(updates, &lifecycle.Update{Change: change(), From: order.Status(str()), PrepMs: num(), DeliveryMs: num(), Dropped: r.IntN(2) == 0})
+		requests = append(requests, &lifecycle.Request{OrderID: str(), Status: order.Status(str()), At: tm(), Reason: str(),
+			RestaurantID: str(), UserID: str(), TotalCents: num()})
+	}
+	t.Run("change", func(t *testing.T) { testutil.CheckFastDecode(t, changes, 60) })
+	t.Run("update", func(t *testing.T) { testutil.CheckFastDecode(t, updates, 60) })
+	t.Run("request", func(t *testing.T) { testutil.CheckFastDecode(t, requests, 60) })
+}

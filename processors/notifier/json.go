@@ -2,6 +2,7 @@ package notifier
 
 import (
 	"github.com/orderstream/orderstream/internal/jsoncodec"
+	"github.com/orderstream/orderstream/order"
 )
 
 // AppendJSON appends the JSON encoding of n to b: the bytes of
@@ -40,4 +41,27 @@ func (n *Notification) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, `,"seq":`...)
 	b = n.Seq.AppendJSON(b)
 	return append(b, '}'), nil
+}
+
+// DecodeJSON decodes data as AppendJSON writes a notification of plain
+// strings and a UTC time, reporting false for anything else (the codec
+// then unmarshals it).
+func (n *Notification) DecodeJSON(data []byte) bool {
+	s := jsoncodec.NewScanner(data)
+	s.Lit(`{"user_id":`)
+	n.UserID = s.String()
+	s.Lit(`,"order_id":`)
+	n.OrderID = s.String()
+	s.Lit(`,"restaurant_id":`)
+	n.RestaurantID = s.String()
+	s.Lit(`,"status":`)
+	n.Status = order.Status(s.String())
+	s.Lit(`,"message":`)
+	n.Message = s.String()
+	s.Lit(`,"at":`)
+	n.At = s.Time()
+	s.Lit(`,"seq":`)
+	n.Seq.ScanJSON(&s)
+	s.Lit("}")
+	return s.Done()
 }

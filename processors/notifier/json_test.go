@@ -7,6 +7,7 @@ import (
 
 	json "github.com/go-json-experiment/json/v1"
 
+	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/notifier"
@@ -47,6 +48,44 @@ func BenchmarkCodecEncodeNotification(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := (notifier.NotificationCodec{}).Encode(n); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestFastDecode: the codec's fast path decodes what Unmarshal decodes.
+func TestFastDecode(t *testing.T) {
+	strs := []string{"", "plain", "u-1", "Your order o-1 at Roma was placed.", "<b> & co", `q"uote`, "naïve", "bad \xff"}
+	times := []time.Time{{}, t0, t0.Add(123456789), t0.Add(time.Millisecond), t0.In(time.FixedZone("x", 3600))}
+	r := rand.New(rand.NewPCG(9, 10))
+	str := func() string { return strs[r.IntN(3)+r.IntN(2)*r.IntN(len(strs)-3)] }
+	var values []*notifier.Notification
+	for range 300 {
+		values = append(values, &notifier.Notification{UserID: str(), OrderID: str(), RestaurantID: str(), Status: order.Status(str()),
+			Message: str(), At: times[r.IntN(len(times))], Seq: exactly.Pos{Partition: r.Int32N(20) - 1, Offset: r.Int64N(1<<62) >> r.IntN(62)}})
+	}
+	testutil.CheckFastDecode(t, values, 60)
+}
+
+func BenchmarkCodecDecodeNotification(b *testing.B) {
+	n := &notifier.Notification{UserID: "user-000123", OrderID: "ord-00012345", RestaurantID: "rest-0042", Status: order.StatusAccepted,
+		Message: "Trattoria Roma accepted your order ord-00012345 and is preparing it.", At: t0.Add(123456789), Seq: exactly.Pos{Partition: 3, Offset: 123456}}
+	data, _ := json.Marshal(n)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := (notifier.NotificationCodec{}).Decode(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkUnmarshalNotification(b *testing.B) {
+	n := &notifier.Notification{UserID: "user-000123", OrderID: "ord-00012345", RestaurantID: "rest-0042", Status: order.StatusAccepted,
+		Message: "Trattoria Roma accepted your order ord-00012345 and is preparing it.", At: t0.Add(123456789), Seq: exactly.Pos{Partition: 3, Offset: 123456}}
+	data, _ := json.Marshal(n)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := json.Unmarshal(data, new(notifier.Notification)); err != nil {
 			b.Fatal(err)
 		}
 	}
