@@ -1,6 +1,7 @@
 package jsoncodec
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -61,4 +62,32 @@ func AppendMarshal(b []byte, v any) ([]byte, error) {
 		return nil, err
 	}
 	return append(b, data...), nil
+}
+
+// AppendIntMap appends m as Marshal does: null if nil, else an object with
+// the keys sorted. A map with a key that is not Plain is left to Marshal.
+func AppendIntMap(b []byte, m map[string]int64) ([]byte, error) {
+	if m == nil {
+		return append(b, "null"...), nil
+	}
+	var buf [32]string
+	keys := buf[:0]
+	for k := range m {
+		if !Plain(k) {
+			return AppendMarshal(b, m)
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, k...)
+		b = append(b, `":`...)
+		b = strconv.AppendInt(b, m[k], 10)
+	}
+	return append(b, '}'), nil
 }

@@ -1,7 +1,6 @@
 package restaurant
 
 import (
-	"slices"
 	"time"
 
 	"github.com/orderstream/orderstream/internal/jsoncodec"
@@ -136,34 +135,8 @@ func (w *writer) time(t time.Time) {
 	}
 }
 
-// qty appends m with its keys sorted, as Marshal does; a map with a key
-// that is not plain is left to Marshal.
 func (w *writer) qty(m map[string]int64) {
-	if m == nil {
-		w.raw("null")
-		return
+	if w.err == nil {
+		w.b, w.err = jsoncodec.AppendIntMap(w.b, m)
 	}
-	var buf [16]string
-	keys := buf[:0]
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	start := len(w.b)
-	w.raw("{")
-	for i, k := range keys {
-		if i > 0 {
-			w.raw(",")
-		}
-		if !jsoncodec.Plain(k) {
-			w.b = w.b[:start]
-			if w.err == nil {
-				w.b, w.err = jsoncodec.AppendMarshal(w.b, m)
-			}
-			return
-		}
-		w.str(k)
-		w.int(":", m[k])
-	}
-	w.raw("}")
 }

@@ -22,3 +22,16 @@ func BenchmarkUserApply(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkCodecEncodeStats(b *testing.B) {
+	s := &user.Stats{UserID: "user-001337"}
+	for i := range 8 {
+		s.Apply(placed(pos(0, int64(i)), s.UserID, fmt.Sprintf("restaurant-%04d", i), 990, i))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := (user.StatsCodec{}).Encode(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
