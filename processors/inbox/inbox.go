@@ -38,6 +38,18 @@ type Inbox struct {
 	Notifications []Entry `json:"notifications"`
 	// Applied is the highest Seq applied per lifecycle partition.
 	Applied exactly.Applied `json:"applied"`
+
+	// enc caches the JSON of the entries Add has seen, by position, so
+	// that encoding a full inbox copies 49 encoded entries and encodes one.
+	// Each holds the entry it encodes, and AppendJSON uses it only while
+	// that is the entry at its position: changing Notifications any other
+	// way than by Add is safe, only slower.
+	enc []encoded
+}
+
+type encoded struct {
+	entry Entry
+	json  string
 }
 
 // InboxCodec encodes *Inbox.
@@ -82,9 +94,26 @@ func (in *Inbox) Add(n *notifier.Notification) bool {
 	if i >= Size {
 		return true
 	}
+	if len(in.enc) != len(in.Notifications) { // decoded, or changed otherwise
+		in.enc = make([]encoded, len(in.Notifications), Size+1)
+		for k := range in.Notifications {
+			in.enc[k] = encodeEntry(in.Notifications[k])
+		}
+	}
 	in.Notifications = slices.Insert(in.Notifications, i, e)
+	in.enc = slices.Insert(in.enc, i, encodeEntry(e))
 	if len(in.Notifications) > Size {
 		in.Notifications = in.Notifications[:Size]
+		in.enc = in.enc[:Size]
 	}
 	return true
+}
+
+// encodeEntry returns e with its JSON, or without if it does not encode.
+func encodeEntry(e Entry) encoded {
+	data, err := e.appendJSON(nil)
+	if err != nil {
+		return encoded{}
+	}
+	return encoded{entry: e, json: string(data)}
 }

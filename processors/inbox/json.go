@@ -29,11 +29,14 @@ func (in *Inbox) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
+		cached := len(in.enc) == len(in.Notifications)
 		for i := range in.Notifications {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			if b, err = in.Notifications[i].appendJSON(b); err != nil {
+			if e := &in.Notifications[i]; cached && in.enc[i].json != "" && in.enc[i].entry == *e {
+				b = append(b, in.enc[i].json...)
+			} else if b, err = e.appendJSON(b); err != nil {
 				return nil, err
 			}
 		}

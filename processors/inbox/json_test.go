@@ -99,3 +99,70 @@ func BenchmarkCodecDecodeInbox(b *testing.B) {
 		}
 	}
 }
+
+// TestAppendJSONCached: an inbox filled by Add encodes as Marshal does,
+// also after its entries were changed or replaced behind Add's back.
+func TestAppendJSONCached(t *testing.T) {
+	check := func(in *inbox.Inbox, what string) {
+		t.Helper()
+		want, _ := json.Marshal(in)
+		got, err := in.AppendJSON(nil)
+		if err != nil || string(got) != string(want) {
+			t.Fatalf("%s: AppendJSON = %s, %v; want %s", what, got, err, want)
+		}
+	}
+	in := full()
+	check(in, "full")
+	in.Notifications[3].Message = "changed"
+	in.Notifications[7].At = in.Notifications[7].At.Add(time.Nanosecond)
+	check(in, "entries changed")
+	in.Add(&notifier.Notification{OrderID: "late", Message: "late", At: t0.Add(time.Hour), Seq: exactly.Pos{Partition: 9}})
+	check(in, "changed, then added")
+	in.Notifications = in.Notifications[:10]
+	check(in, "truncated")
+	in.Add(&notifier.Notification{OrderID: "later", Message: "later", At: t0.Add(2 * time.Hour), Seq: exactly.Pos{Partition: 9, Offset: 1}})
+	check(in, "truncated, then added")
+	in.Notifications = nil
+	check(in, "emptied")
+
+	// A decoded inbox has no cache until Add.
+	data, _ := (inbox.InboxCodec{}).Encode(full())
+	v, err := (inbox.InboxCodec{}).Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := v.(*inbox.Inbox)
+	check(dec, "decoded")
+	dec.Add(&notifier.Notification{OrderID: "new", Message: "new", At: t0.Add(time.Hour), Seq: exactly.Pos{Partition: 9}})
+	check(dec, "decoded, then added")
+}
+
+// BenchmarkKeepFull is the inbox's work per notification to a full inbox
+// handed back by the Owned codec: Add, then encode.
+func BenchmarkKeepFull(b *testing.B) {
+	in := full()
+	n := &notifier.Notification{UserID: in.UserID, OrderID: "ord-99999999", RestaurantID: "rest-0042", Status: order.StatusReady,
+		Message: "Your order ord-99999999 is ready at Trattoria Roma; a courier is on the way.", At: t0.Add(time.Hour), Seq: exactly.Pos{Partition: 7}}
+	b.ReportAllocs()
+	for b.Loop() {
+		n.Seq.Offset++
+		n.At = n.At.Add(time.Second)
+		in.Add(n)
+		if _, err := (inbox.InboxCodec{}).Encode(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCodecEncodeInboxDecoded encodes a full inbox as decoded, whose
+// entries Add has not seen.
+func BenchmarkCodecEncodeInboxDecoded(b *testing.B) {
+	data, _ := (inbox.InboxCodec{}).Encode(full())
+	v, _ := (inbox.InboxCodec{}).Decode(data)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := (inbox.InboxCodec{}).Encode(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
