@@ -64,7 +64,7 @@ func startCluster(ctx context.Context, cfg Config, dataDir string) (*cluster, er
 		return nil, errors.Join(err, b.Close())
 	}
 	c.broker = b
-	if _, err := topics.Ensure(ctx, c.kafka, topics.FromGraphs(processors.Graphs()...)); err != nil {
+	if _, err := topics.Ensure(ctx, c.kafka, processors.Topics()); err != nil {
 		return nil, errors.Join(fmt.Errorf("ensure topics: %w", err), c.Close())
 	}
 	return c, nil

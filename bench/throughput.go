@@ -239,6 +239,9 @@ func startProcessors(ctx context.Context, rc runner.Config, groups []string) (*r
 	g, gctx := errgroup.WithContext(ctx)
 	for _, p := range procs {
 		labelled(gctx, "processor/"+p.Name(), func(lctx context.Context) {
+			if p.Beside != nil {
+				g.Go(func() error { return p.Beside(lctx, rc) })
+			}
 			g.Go(func() error { return runner.RunTended(lctx, rc, p.Graph, p.Tend, p.Options...) })
 		})
 	}

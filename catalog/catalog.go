@@ -1,6 +1,6 @@
 // Package catalog defines the restaurants and their menus as the system
 // publishes them: the compacted topic "restaurants", one Restaurant per
-// restaurant id, which processors look up (goka.Lookup) and views serve.
+// restaurant id, which the notifier and the views read through goka views.
 // The simulator publishes its generated catalog at start, and
 // `orderstream catalog load FILE` publishes one from a JSON file of the
 // same shape as Catalog.

@@ -176,7 +176,7 @@ func ensureTopics(t *testing.T, kc kafkaconf.Config) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
-	if _, err := topics.Ensure(ctx, kc, topics.FromGraphs(processors.Graphs()...)); err != nil {
+	if _, err := topics.Ensure(ctx, kc, processors.Topics()); err != nil {
 		t.Fatalf("ensure topics: %v", err)
 	}
 }

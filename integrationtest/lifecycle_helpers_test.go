@@ -52,8 +52,7 @@ func startLifecycle(t *testing.T, kc kafkaconf.Config, dataDir string, opts life
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
-	graphs := append(processors.Graphs(), kitchen.Define(kitchen.DefaultConfig, time.Now))
-	if _, err := topics.Ensure(ctx, kc, topics.FromGraphs(graphs...)); err != nil {
+	if _, err := topics.Ensure(ctx, kc, processors.Topics(kitchen.Define(kitchen.DefaultConfig, time.Now))); err != nil {
 		t.Fatalf("ensure topics: %v", err)
 	}
 

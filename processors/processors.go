@@ -12,6 +12,8 @@ import (
 	"github.com/lovoo/goka"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/orderstream/orderstream/catalog"
+	"github.com/orderstream/orderstream/internal/topics"
 	"github.com/orderstream/orderstream/processors/global"
 	"github.com/orderstream/orderstream/processors/inbox"
 	"github.com/orderstream/orderstream/processors/ingest"
@@ -48,6 +50,9 @@ type Processor struct {
 	Graph   *goka.GroupGraph
 	Options []goka.ProcessorOption
 	Tend    runner.Tend
+	// Beside, when set, runs next to the processor while it runs: what
+	// its callbacks read that goka does not keep for them.
+	Beside func(ctx context.Context, cfg runner.Config) error
 	// Run, when set, runs the processor instead of goka; Graph then only
 	// describes its topics. Ingest is a Kafka transaction loop, since
 	// goka is at-least-once.
@@ -77,6 +82,7 @@ func AllWith(cfg Config) []Processor {
 	if r := cfg.AuditRetention; r > 0 {
 		audit.Tend = runner.Visits(lifecycle.VisitRetire, lifecycle.RetireInterval(r), lifecycle.Cutoff(r), logger)
 	}
+	names := new(notifier.Catalog)
 	return []Processor{
 		{Graph: ingest.Define(h.Ingest), Options: ingest.Options(), Run: runIngest(h.Ingest)},
 		{Graph: registry.Define(h.Registry)},
@@ -84,7 +90,9 @@ func AllWith(cfg Config) []Processor {
 		{Graph: restaurant.Define(cfg.Restaurant)},
 		{Graph: user.Define()},
 		{Graph: global.Define()},
-		{Graph: notifier.Define()},
+		{Graph: notifier.Define(names.Name), Beside: func(ctx context.Context, cfg runner.Config) error {
+			return names.Run(ctx, cfg.Kafka, cfg.Logger)
+		}},
 		{Graph: inbox.Define()},
 	}
 }
@@ -96,6 +104,14 @@ func Graphs() []*goka.GroupGraph {
 		gs = append(gs, p.Graph)
 	}
 	return gs
+}
+
+// Topics lists every topic the processors use, and those of extra, for
+// provisioning: the topics of their graphs and the catalog, which the
+// notifier reads beside its graph.
+func Topics(extra ...*goka.GroupGraph) []topics.Spec {
+	readers := goka.DefineGroup("catalog-readers", goka.Lookup(catalog.Table, new(catalog.Codec)))
+	return topics.FromGraphs(append(append(Graphs(), extra...), readers)...)
 }
 
 // Names lists the processors' names.
@@ -131,6 +147,9 @@ func Select(all []Processor, only []string) ([]Processor, error) {
 func Run(ctx context.Context, cfg runner.Config, procs []Processor) error {
 	g, ctx := errgroup.WithContext(ctx)
 	for _, p := range procs {
+		if p.Beside != nil {
+			g.Go(func() error { return p.Beside(ctx, cfg) })
+		}
 		if p.Run != nil {
 			g.Go(func() error { return p.Run(ctx, cfg) })
 			continue

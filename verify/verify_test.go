@@ -80,7 +80,7 @@ func TestVerify(t *testing.T) {
 	kc := kafkaconf.Config{Brokers: []string{b.Addr()}, Partitions: 3, Replication: 1, ClientID: "verify-test"}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if _, err := topics.Ensure(ctx, kc, topics.FromGraphs(processors.Graphs()...)); err != nil {
+	if _, err := topics.Ensure(ctx, kc, processors.Topics()); err != nil {
 		t.Fatal(err)
 	}
 	opts, err := kgoconf.Options(kc)

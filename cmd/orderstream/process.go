@@ -98,7 +98,7 @@ func runProcess(ctx context.Context, e *env, c *processConfig) error {
 	if err != nil {
 		return err
 	}
-	if _, err := topics.Ensure(ctx, kc, topics.FromGraphs(processors.Graphs()...)); err != nil {
+	if _, err := topics.Ensure(ctx, kc, processors.Topics()); err != nil {
 		return fmt.Errorf("ensure topics: %w", err)
 	}
 	running := &runningProcessors{}

@@ -70,7 +70,7 @@ func serveAll(ctx context.Context, e *env, cfg serveConfig, extra ...sidecar) (e
 
 	// Topics: the views need their table topics, the intake the orders
 	// topic; creating them is idempotent.
-	if _, err := topics.Ensure(ctx, cfg.kafka, topics.FromGraphs(processors.Graphs()...)); err != nil {
+	if _, err := topics.Ensure(ctx, cfg.kafka, processors.Topics()); err != nil {
 		return fmt.Errorf("ensure topics: %w", err)
 	}
 

@@ -28,7 +28,7 @@ func runTopics(ctx context.Context, e *env, c *topicsConfig) error {
 		return err
 	}
 	// The processors' topics and the simulated kitchen's table.
-	specs := topics.FromGraphs(append(processors.Graphs(), kitchenGraph())...)
+	specs := processors.Topics(kitchenGraph())
 	if len(specs) == 0 {
 		return errors.New("the processors use no topics")
 	}

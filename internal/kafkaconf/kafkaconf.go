@@ -168,13 +168,6 @@ func (c Config) consumerBuilder() goka.SaramaConsumerBuilder {
 	return func(brokers []string, clientID string) (sarama.Consumer, error) {
 		cfg := c.Sarama()
 		cfg.ClientID = clientID
-		// goka's tables and lookup views treat every consumer error as
-		// fatal, though sarama reports errors it retries (a broker
-		// that went away: EOF) and carries on. A processor's lookup
-		// table has no auto-reconnect, so one broker restart stopped
-		// the processor. Unreturned, the errors are logged and sarama
-		// keeps consuming from wherever the partition's leader is.
-		cfg.Consumer.Return.Errors = false
 		return sarama.NewConsumer(brokers, cfg)
 	}
 }

@@ -1,7 +1,7 @@
 // Package notifier is the notification service: for every change of an
 // order's status it writes a message for the order's user, in words, to
 // the "notifications" topic keyed by user_id. It keeps no state; the
-// restaurant's name comes from the catalog by lookup.
+// restaurant's name comes from the catalog.
 package notifier
 
 import (
@@ -10,7 +10,6 @@ import (
 
 	"github.com/lovoo/goka"
 
-	"github.com/orderstream/orderstream/catalog"
 	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
@@ -39,22 +38,21 @@ type Notification struct {
 // NotificationCodec encodes *Notification.
 type NotificationCodec = jsoncodec.Codec[Notification]
 
-// Define returns the notifier group graph.
-func Define() *goka.GroupGraph {
+// Names gives a restaurant's name by its id, the id itself when it has
+// none.
+type Names func(restaurantID string) string
+
+// Define returns the notifier group graph, naming restaurants by names.
+// The notifier reads the catalog beside its graph rather than through a
+// goka Lookup (see Catalog).
+func Define(names Names) *goka.GroupGraph {
 	return goka.DefineGroup(Group,
-		goka.Input(lifecycle.Changes, new(lifecycle.ChangeCodec), notify),
-		goka.Lookup(catalog.Table, new(catalog.Codec)),
+		goka.Input(lifecycle.Changes, new(lifecycle.ChangeCodec), func(ctx goka.Context, msg any) {
+			c := msg.(*lifecycle.Change)
+			ctx.Emit(Output, c.UserID, New(c, names(c.RestaurantID)))
+		}),
 		goka.Output(Output, new(NotificationCodec)),
 	)
-}
-
-func notify(ctx goka.Context, msg any) {
-	c := msg.(*lifecycle.Change)
-	name := c.RestaurantID
-	if r, _ := ctx.Lookup(catalog.Table, c.RestaurantID).(*catalog.Restaurant); r != nil && r.Name != "" {
-		name = r.Name
-	}
-	ctx.Emit(Output, c.UserID, New(c, name))
 }
 
 // New is the notification of c, naming the restaurant restaurant.

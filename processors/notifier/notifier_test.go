@@ -1,13 +1,13 @@
 package notifier_test
 
 import (
+	"cmp"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/lovoo/goka/tester"
 
-	"github.com/orderstream/orderstream/catalog"
 	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
@@ -49,9 +49,9 @@ func TestMessage(t *testing.T) {
 // restaurant's name from the catalog, or its id when the catalog lacks it.
 func TestNotify(t *testing.T) {
 	tt := tester.New(t)
-	testutil.StartProcessor(t, tt, notifier.Define())
+	names := map[string]string{"r-1": "Trattoria Roma"}
+	testutil.StartProcessor(t, tt, notifier.Define(func(id string) string { return cmp.Or(names[id], id) }))
 	out := tt.NewQueueTracker(string(notifier.Output))
-	tt.SetTableValue(catalog.Table, "r-1", &catalog.Restaurant{ID: "r-1", Name: "Trattoria Roma", Cuisine: "italian"})
 
 	tt.Consume(string(lifecycle.Changes), "o-1", change(order.StatusAccepted, "r-1", "", 4))
 	tt.Consume(string(lifecycle.Changes), "o-1", change(order.StatusReady, "r-9", "", 5))
