@@ -67,3 +67,23 @@ func CheckFastDecode[T any](t *testing.T, values []*T, minFast int) {
 		t.Errorf("%d of %d values decoded by the fast path, want at least %d", fast, len(values), minFast)
 	}
 }
+
+// AppendJSONer is a value that writes its own JSON (see jsoncodec.Codec).
+type AppendJSONer interface {
+	AppendJSON(b []byte) ([]byte, error)
+}
+
+// SameAsMarshal fails t unless v.AppendJSON writes the bytes Marshal
+// writes, or fails where Marshal fails; it reports whether v encoded.
+func SameAsMarshal(t *testing.T, v AppendJSONer) bool {
+	t.Helper()
+	want, wantErr := json.Marshal(v)
+	got, err := v.AppendJSON(nil)
+	if (err != nil) != (wantErr != nil) {
+		t.Fatalf("%+v: AppendJSON error %v, Marshal error %v", v, err, wantErr)
+	}
+	if string(got) != string(want) {
+		t.Fatalf("AppendJSON =\n%s\nMarshal =\n%s", got, want)
+	}
+	return err == nil
+}
