@@ -122,6 +122,8 @@ func TestHelperSystem(t *testing.T) {
 	select {
 	case <-stdinClosed:
 	case <-sys.done:
+		// The parent reads stderr (the log), not the test's output.
+		logger.Error("system stopped on its own", "err", sys.err)
 		t.Fatalf("system stopped on its own: %v", sys.err)
 	case <-time.After(childLifetime - 10*time.Second):
 	}

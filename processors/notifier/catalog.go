@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/storage"
@@ -36,10 +37,33 @@ func (c *Catalog) Name(id string) string {
 	return id
 }
 
-// Run keeps a view of the catalog, in memory, until ctx ends.
+// CatalogRetry is how long Run waits before it starts a stopped catalog
+// view again.
+const CatalogRetry = 2 * time.Second
+
+// Run keeps a view of the catalog, in memory, until ctx ends. The names
+// are a nicety: a view that fails (or cannot start, the broker away) is
+// started again after CatalogRetry, never stopping the notifier; the ids
+// stand in meanwhile.
 func (c *Catalog) Run(ctx context.Context, kc kafkaconf.Config, logger *slog.Logger) error {
-	opts := append(kc.ViewOptions(logger.With("view", string(catalog.Table))),
-		goka.WithViewStorageBuilder(storage.MemoryBuilder()))
+	logger = logger.With("view", string(catalog.Table))
+	for {
+		err := c.run(ctx, kc, logger)
+		if ctx.Err() != nil {
+			return nil
+		}
+		logger.Warn("catalog view stopped; starting it again", "err", err, "after", CatalogRetry)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(CatalogRetry):
+		}
+	}
+}
+
+// run runs one view of the catalog until it stops.
+func (c *Catalog) run(ctx context.Context, kc kafkaconf.Config, logger *slog.Logger) error {
+	opts := append(kc.ViewOptions(logger), goka.WithViewStorageBuilder(storage.MemoryBuilder()))
 	v, err := goka.NewView(kc.Brokers, catalog.Table, new(catalog.Codec), opts...)
 	if err != nil {
 		return err
