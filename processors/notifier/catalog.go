@@ -10,6 +10,7 @@ import (
 	"github.com/lovoo/goka/storage"
 
 	"github.com/orderstream/orderstream/catalog"
+	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/internal/kafkaconf"
 )
 
@@ -64,7 +65,9 @@ func (c *Catalog) Run(ctx context.Context, kc kafkaconf.Config, logger *slog.Log
 // run runs one view of the catalog until it stops.
 func (c *Catalog) run(ctx context.Context, kc kafkaconf.Config, logger *slog.Logger) error {
 	opts := append(kc.ViewOptions(logger), goka.WithViewStorageBuilder(storage.MemoryBuilder()))
-	v, err := goka.NewView(kc.Brokers, catalog.Table, new(catalog.Codec), opts...)
+	// Shared: every notification reads a restaurant, menu and all; decode
+	// each stored value once.
+	v, err := goka.NewView(kc.Brokers, catalog.Table, jsoncodec.NewShared[catalog.Restaurant](0), opts...)
 	if err != nil {
 		return err
 	}
