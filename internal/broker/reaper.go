@@ -36,16 +36,15 @@ const (
 	ReapGrace = 5 * time.Second
 )
 
-// sighting is when a member was last seen and how long it may be silent
+// member is what the reaper knows of a group member: its timeouts, from
+// its JoinGroup, and when it was last seen and how long it may be silent
 // after that.
-type sighting struct {
-	group  string
-	at     time.Time
-	silent time.Duration
+type member struct {
+	group              string
+	session, rebalance time.Duration
+	at                 time.Time
+	silent             time.Duration
 }
-
-// timeouts are a member's session and rebalance timeouts.
-type timeouts struct{ session, rebalance time.Duration }
 
 // reaper tracks the liveness of group members from their requests.
 type reaper struct {
@@ -53,13 +52,12 @@ type reaper struct {
 	logger  *slog.Logger
 	now     func() time.Time
 
-	mu       sync.Mutex
-	seen     map[string]sighting // by member id
-	timeouts map[string]timeouts // by member id, from its JoinGroup
+	mu      sync.Mutex
+	members map[string]*member // by member id, from its first JoinGroup with it
 }
 
 func newReaper(c *kfake.Cluster, logger *slog.Logger) *reaper {
-	r := &reaper{cluster: c, logger: logger, now: time.Now, seen: map[string]sighting{}, timeouts: map[string]timeouts{}}
+	r := &reaper{cluster: c, logger: logger, now: time.Now, members: map[string]*member{}}
 	for _, key := range []kmsg.Key{kmsg.JoinGroup, kmsg.SyncGroup, kmsg.Heartbeat, kmsg.OffsetCommit} {
 		c.ControlKey(int16(key), r.observe)
 	}
@@ -72,35 +70,35 @@ func newReaper(c *kfake.Cluster, logger *slog.Logger) *reaper {
 // rebalance timeout; otherwise it heartbeats within its session timeout.
 func (r *reaper) observe(req kmsg.Request) (kmsg.Response, error, bool) {
 	r.cluster.KeepControl()
-	var group, member string
-	waiting := false
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	var id string
+	waiting := false
 	switch q := req.(type) {
 	case *kmsg.JoinGroupRequest:
-		group, member, waiting = q.Group, q.MemberID, true
-		if member != "" {
-			r.timeouts[member] = timeouts{
+		id, waiting = q.MemberID, true
+		if id != "" {
+			r.members[id] = &member{
+				group:     q.Group,
 				session:   time.Duration(q.SessionTimeoutMillis) * time.Millisecond,
 				rebalance: time.Duration(q.RebalanceTimeoutMillis) * time.Millisecond,
 			}
 		}
 	case *kmsg.SyncGroupRequest:
-		group, member, waiting = q.Group, q.MemberID, true
+		id, waiting = q.MemberID, true
 	case *kmsg.HeartbeatRequest:
-		group, member = q.Group, q.MemberID
+		id = q.MemberID
 	case *kmsg.OffsetCommitRequest:
-		group, member = q.Group, q.MemberID
+		id = q.MemberID
 	}
-	t, known := r.timeouts[member]
-	if member == "" || !known {
+	m, known := r.members[id]
+	if !known {
 		return nil, nil, false
 	}
-	silent := t.session
+	m.at, m.silent = r.now(), m.session
 	if waiting {
-		silent += t.rebalance
+		m.silent += m.rebalance
 	}
-	r.seen[member] = sighting{group: group, at: r.now(), silent: silent}
 	return nil, nil, false
 }
 
@@ -109,37 +107,32 @@ func (r *reaper) observe(req kmsg.Request) (kmsg.Response, error, bool) {
 func (r *reaper) dead() map[string][]string {
 	r.mu.Lock()
 	groups := map[string]bool{}
-	for _, s := range r.seen {
-		groups[s.group] = true
+	for _, m := range r.members {
+		groups[m.group] = true
 	}
 	r.mu.Unlock()
 
 	out := map[string][]string{}
 	now := r.now()
 	for g := range groups {
-		info := r.cluster.GroupInfo(g)
-		members := map[string]bool{}
-		if info != nil {
+		inGroup := map[string]bool{}
+		if info := r.cluster.GroupInfo(g); info != nil {
 			for _, m := range info.Members {
-				members[m.MemberID] = true
+				inGroup[m.MemberID] = true
 			}
 		}
 		r.mu.Lock()
-		for id, s := range r.seen {
-			if s.group != g {
-				continue
-			}
-			if now.Sub(s.at) <= s.silent+ReapGrace {
-				continue
-			}
-			if members[id] {
+		for id, m := range r.members {
+			switch {
+			case m.group != g || now.Sub(m.at) <= m.silent+ReapGrace:
+			case inGroup[id]:
 				out[g] = append(out[g], id)
-				continue
+			default:
+				// Gone, or never more than a candidate (a
+				// JoinGroup answered with the member id to join
+				// with).
+				delete(r.members, id)
 			}
-			// Gone, or never more than a candidate (a JoinGroup
-			// answered with the member id to join with).
-			delete(r.seen, id)
-			delete(r.timeouts, id)
 		}
 		r.mu.Unlock()
 	}
@@ -182,7 +175,7 @@ func (r *reaper) reap(ctx context.Context, cl *kgo.Client) {
 		r.logger.Warn("removed group members that died unnoticed", "group", g, "members", ids)
 		r.mu.Lock()
 		for _, id := range ids {
-			delete(r.seen, id)
+			delete(r.members, id)
 		}
 		r.mu.Unlock()
 	}
