@@ -90,80 +90,32 @@ func trackStatus(restaurants map[string]*restaurant.Stats, a *audit) *global.Sha
 	return shard
 }
 
-// restaurantFigures are the figures of restaurant.Stats that placed
-// orders and their status changes make: all but the bookkeeping and the
-// per-minute windows, which depend on the order of its input.
-type restaurantFigures struct {
-	Orders          int64                  `json:"orders"`
-	RevenueCents    int64                  `json:"revenue_cents"`
-	Items           int64                  `json:"items"`
-	AvgOrderCents   int64                  `json:"avg_order_cents"`
-	FirstOrderAt    time.Time              `json:"first_order_at"`
-	LastOrderAt     time.Time              `json:"last_order_at"`
-	TopItems        []restaurant.ItemCount `json:"top_items"`
-	ItemQty         map[string]int64       `json:"item_qty"`
-	Accepted        int64                  `json:"accepted"`
-	Rejected        int64                  `json:"rejected"`
-	Cancelled       int64                  `json:"cancelled"`
-	Ready           int64                  `json:"ready"`
-	Delivered       int64                  `json:"delivered"`
-	Open            int64                  `json:"open"`
-	PrepMsTotal     int64                  `json:"prep_ms_total"`
-	DeliveryMsTotal int64                  `json:"delivery_ms_total"`
-	AvgPrepMs       int64                  `json:"avg_prep_ms"`
-	AvgDeliveryMs   int64                  `json:"avg_delivery_ms"`
-	OpenOrders      []string               `json:"open_orders"`
+// restaurantOf is s as compared: without what depends on the order of
+// its input (the positions applied, the per-minute windows), with times
+// in UTC and empty collections made alike. A field added to Stats is
+// compared unless it is cleared here.
+func restaurantOf(s *restaurant.Stats) restaurant.Stats {
+	var zero restaurant.Stats
+	c := *s
+	c.First, c.Applied, c.StatusApplied, c.PerMinute = zero.First, zero.Applied, zero.StatusApplied, zero.PerMinute
+	c.FirstOrderAt, c.LastOrderAt = c.FirstOrderAt.UTC(), c.LastOrderAt.UTC()
+	c.TopItems, c.ItemQty, c.OpenOrders = nonNil(c.TopItems), nonNilMap(c.ItemQty), nonNil(c.OpenOrders)
+	return c
 }
 
-func restaurantOf(s *restaurant.Stats) restaurantFigures {
-	return restaurantFigures{
-		Orders: s.Orders, RevenueCents: s.RevenueCents, Items: s.Items, AvgOrderCents: s.AvgOrderCents,
-		FirstOrderAt: s.FirstOrderAt.UTC(), LastOrderAt: s.LastOrderAt.UTC(),
-		TopItems: nonNil(s.TopItems), ItemQty: nonNilMap(s.ItemQty),
-		Accepted: s.Accepted, Rejected: s.Rejected, Cancelled: s.Cancelled, Ready: s.Ready, Delivered: s.Delivered,
-		Open: s.Open, PrepMsTotal: s.PrepMsTotal, DeliveryMsTotal: s.DeliveryMsTotal,
-		AvgPrepMs: s.AvgPrepMs, AvgDeliveryMs: s.AvgDeliveryMs, OpenOrders: nonNil(s.OpenOrders),
-	}
+// userOf is s as compared, as restaurantOf.
+func userOf(s *user.Stats) user.Stats {
+	var zero user.Stats
+	c := *s
+	c.First, c.Applied = zero.First, zero.Applied
+	c.LastOrderAt, c.Restaurants = c.LastOrderAt.UTC(), nonNilMap(c.Restaurants)
+	return c
 }
 
-// userFigures are the figures of user.Stats that placed orders make.
-type userFigures struct {
-	Orders              int64            `json:"orders"`
-	SpentCents          int64            `json:"spent_cents"`
-	FavouriteRestaurant string           `json:"favourite_restaurant"`
-	LastOrderAt         time.Time        `json:"last_order_at"`
-	Restaurants         map[string]int64 `json:"restaurants"`
-}
-
-func userOf(s *user.Stats) userFigures {
-	return userFigures{
-		Orders: s.Orders, SpentCents: s.SpentCents, FavouriteRestaurant: s.FavouriteRestaurant,
-		LastOrderAt: s.LastOrderAt.UTC(), Restaurants: nonNilMap(s.Restaurants),
-	}
-}
-
-// summaryFigures are the figures of global.Summary that placed orders
-// and their status changes make: all but the per-minute windows.
-type summaryFigures struct {
-	Orders         int64           `json:"orders"`
-	RevenueCents   int64           `json:"revenue_cents"`
-	Items          int64           `json:"items"`
-	Restaurants    int64           `json:"restaurants"`
-	Users          int64           `json:"users"`
-	TopRestaurants []global.Ranked `json:"top_restaurants"`
-	Accepted       int64           `json:"accepted"`
-	Rejected       int64           `json:"rejected"`
-	Cancelled      int64           `json:"cancelled"`
-	Delivered      int64           `json:"delivered"`
-	Open           int64           `json:"open"`
-}
-
-func summaryOf(s global.Summary) summaryFigures {
-	return summaryFigures{
-		Orders: s.Orders, RevenueCents: s.RevenueCents, Items: s.Items,
-		Restaurants: s.Restaurants, Users: s.Users, TopRestaurants: nonNil(s.TopRestaurants),
-		Accepted: s.Accepted, Rejected: s.Rejected, Cancelled: s.Cancelled, Delivered: s.Delivered, Open: s.Open,
-	}
+// summaryOf is s as compared: without the per-minute windows.
+func summaryOf(s global.Summary) global.Summary {
+	s.PerMinute, s.TopRestaurants = nil, nonNil(s.TopRestaurants)
+	return s
 }
 
 // registryFigures are what the registry remembers of an order.
