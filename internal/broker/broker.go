@@ -84,6 +84,7 @@ type Broker struct {
 	cluster *kfake.Cluster
 	addr    string
 	dataDir string
+	logger  *slog.Logger
 
 	saveErrs    *errorRecorder
 	stopCompact chan struct{}
@@ -138,8 +139,10 @@ func Start(cfg Config) (*Broker, error) {
 		kfake.ListenFn(listenFn),
 		kfake.DefaultNumPartitions(kafkaconf.DefaultPartitions),
 		kfake.WithLogger(slogLogger{l: logger, errs: saveErrs}),
+		// kfake's own cleaner would compact without the journal
+		// (journal.go): compactLoop is the only cleaner.
 		kfake.BrokerConfigs(map[string]string{
-			"log.cleaner.backoff.ms": strconv.FormatInt(interval.Milliseconds(), 10),
+			"log.cleaner.backoff.ms": strconv.FormatInt(neverMs, 10),
 		}),
 	}
 	// Without SyncWrites every produced batch is written to the segment
@@ -154,6 +157,10 @@ func Start(cfg Config) (*Broker, error) {
 		if err := removeUsers(cfg.DataDir); err != nil {
 			ln.Close()
 			return nil, err
+		}
+		if err := recoverCompaction(cfg.DataDir, logger); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("recover from an interrupted compaction in %s: %w", cfg.DataDir, err)
 		}
 	}
 	if len(cfg.SASL) > 0 {
@@ -177,6 +184,7 @@ func Start(cfg Config) (*Broker, error) {
 		cluster:     cluster,
 		addr:        addr,
 		dataDir:     cfg.DataDir,
+		logger:      logger,
 		saveErrs:    saveErrs,
 		stopCompact: make(chan struct{}),
 		compactDone: make(chan struct{}),
@@ -227,12 +235,13 @@ func (b *Broker) Run(ctx context.Context) error {
 	return b.Close()
 }
 
-// compactLoop compacts all compacted topics every interval. kfake has a
-// cleaner of its own (log.cleaner.backoff.ms, set above), but it only
-// starts when a topic is created, deleted or reconfigured, not after state
-// is loaded from disk: after a restart, table topics would never be
-// compacted. Until a topic changes, this loop is the only cleaner; after
-// that both run, which costs a second rewrite of already compacted logs.
+// neverMs is kfake's cleaner interval: a hundred years, in milliseconds.
+const neverMs = 100 * 365 * 24 * 3600 * 1000
+
+// compactLoop compacts all compacted topics, and applies retention, every
+// interval. It is the broker's only cleaner: kfake's own would compact
+// without the journal, and it only starts when a topic is created, deleted
+// or reconfigured, not after state is loaded from disk.
 func (b *Broker) compactLoop(interval time.Duration) {
 	defer close(b.compactDone)
 	t := time.NewTicker(interval)
@@ -242,7 +251,25 @@ func (b *Broker) compactLoop(interval time.Duration) {
 		case <-b.stopCompact:
 			return
 		case <-t.C:
-			b.cluster.Compact()
+			b.compact()
 		}
+	}
+}
+
+// compact runs one compaction, with a DataDir inside the journal that
+// makes it safe to kill the broker meanwhile (journal.go). Without a
+// journal there is no compaction: a broker may be killed at any time.
+func (b *Broker) compact() {
+	if b.dataDir == "" {
+		b.cluster.Compact()
+		return
+	}
+	if err := writeJournal(b.dataDir); err != nil {
+		b.logger.Error("compaction skipped: cannot journal it", "err", err)
+		return
+	}
+	b.cluster.Compact()
+	if err := removeJournal(b.dataDir); err != nil {
+		b.logger.Error("remove the compaction journal", "err", err)
 	}
 }
