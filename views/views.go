@@ -18,7 +18,7 @@ import (
 	"github.com/orderstream/orderstream/catalog"
 	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/internal/kafkaconf"
-	"github.com/orderstream/orderstream/internal/lazyoffset"
+	"github.com/orderstream/orderstream/internal/writeback"
 	"github.com/orderstream/orderstream/processors/global"
 	"github.com/orderstream/orderstream/processors/inbox"
 	"github.com/orderstream/orderstream/processors/lifecycle"
@@ -77,7 +77,7 @@ func New(cfg kafkaconf.Config, dataDir string, logger *slog.Logger, extra ...gok
 		if dataDir == "" {
 			opts = append(opts, goka.WithViewStorageBuilder(storage.MemoryBuilder()))
 		} else {
-			opts = append(opts, goka.WithViewStorageBuilder(lazyoffset.Builder(storage.DefaultBuilder(StoragePath(dataDir, spec.table)))))
+			opts = append(opts, goka.WithViewStorageBuilder(writeback.Builder(StoragePath(dataDir, spec.table))))
 		}
 		if cfg.ClientID != "" {
 			opts = append(opts, goka.WithViewClientID(cfg.ClientID+"-view-"+string(spec.table)))

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/orderstream/orderstream/internal/kafkaconf"
-	"github.com/orderstream/orderstream/internal/lazyoffset"
+	"github.com/orderstream/orderstream/internal/writeback"
 )
 
 // Config is how processors are built.
@@ -39,7 +39,7 @@ func Build(cfg Config, gg *goka.GroupGraph, opts ...goka.ProcessorOption) (*goka
 	logger := cfg.Logger.With("processor", string(group))
 	all := append(cfg.Kafka.ProcessorOptions(logger), opts...)
 	if cfg.DataDir != "" {
-		all = append(all, goka.WithStorageBuilder(lazyoffset.Builder(storage.DefaultBuilder(StoragePath(cfg.DataDir, group)))))
+		all = append(all, goka.WithStorageBuilder(writeback.Builder(StoragePath(cfg.DataDir, group))))
 	} else {
 		all = append(all, goka.WithStorageBuilder(storage.MemoryBuilder()))
 	}

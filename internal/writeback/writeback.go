@@ -1,0 +1,252 @@
+// Package writeback is goka's LevelDB local storage with a write-back
+// buffer: values and the table offset are kept in memory and written to
+// LevelDB together, in one batch, every Interval or MaxBytes.
+//
+// Goka writes every table update to LevelDB as it happens, a journal
+// write(2) each, and the table offset after every acknowledged changelog
+// record, another. A hot key (a restaurant, a global shard) is written
+// hundreds of times a second; buffered, it is written once per batch.
+//
+// A batch is atomic and holds the latest offset acknowledged when it was
+// written. Goka sets a value before it produces it to the changelog and
+// sets the offset after the changelog acknowledged it, so every value up to
+// the stored offset is in LevelDB. A process killed between batches loses
+// the buffer; on restart goka reads the changelog from the stored offset
+// on, which puts every lost value back. Values newer than the offset may be
+// stored too (set, not yet acknowledged): replaying the changelog puts each
+// key's values in order again and ends with the newest, and processors
+// repeat the writes of a redelivered message (see processors/exactly).
+package writeback
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/lovoo/goka/storage"
+	"github.com/syndtr/goleveldb/leveldb"
+	ldbiter "github.com/syndtr/goleveldb/leveldb/iterator"
+	"github.com/syndtr/goleveldb/leveldb/opt"
+	"github.com/syndtr/goleveldb/leveldb/util"
+)
+
+// Defaults of the buffer: it is written when it is this old or this big.
+const (
+	Interval = 100 * time.Millisecond
+	MaxBytes = 4 << 20
+)
+
+// offsetKey is where goka's LevelDB storage keeps the table offset; using
+// the same key and format keeps existing data directories readable.
+const offsetKey = "__offset"
+
+// Builder builds a write-back storage in a LevelDB database per topic
+// partition under path, named as goka's storage.DefaultBuilder names them.
+func Builder(path string) storage.Builder {
+	return func(topic string, partition int32) (storage.Storage, error) {
+		db, err := leveldb.OpenFile(filepath.Join(path, fmt.Sprintf("%s.%d", topic, partition)), nil)
+		if err != nil {
+			return nil, fmt.Errorf("error opening leveldb: %v", err)
+		}
+		return New(db, Interval, MaxBytes), nil
+	}
+}
+
+// entry is a buffered change of a key: a value, or a deletion.
+type entry struct {
+	value   []byte
+	deleted bool
+}
+
+// Storage is a goka storage over db that buffers its writes.
+type Storage struct {
+	db       *leveldb.DB
+	every    time.Duration
+	maxBytes int
+
+	mu       sync.RWMutex
+	dirty    map[string]entry
+	bytes    int       // of the keys and values in dirty
+	written  time.Time // when the buffer was last written
+	offset   int64     // the latest offset set
+	hasOff   bool      // whether an offset was set since opening
+	offDirty bool      // whether offset is newer than the stored one
+}
+
+// New returns a storage over db writing its buffer every interval or when
+// it holds maxBytes. It closes db when it is closed.
+func New(db *leveldb.DB, every time.Duration, maxBytes int) *Storage {
+	return &Storage{db: db, every: every, maxBytes: maxBytes, dirty: map[string]entry{}, written: time.Now()}
+}
+
+// Open does nothing: the database is open.
+func (s *Storage) Open() error { return nil }
+
+// Close writes the buffer and closes the database.
+func (s *Storage) Close() error {
+	s.mu.Lock()
+	err := s.flushLocked()
+	s.mu.Unlock()
+	return errors.Join(err, s.db.Close())
+}
+
+// Has reports whether key has a value.
+func (s *Storage) Has(key string) (bool, error) {
+	v, err := s.Get(key)
+	return v != nil, err
+}
+
+// Get returns key's value, nil if it has none. The caller must not modify
+// it.
+func (s *Storage) Get(key string) ([]byte, error) {
+	s.mu.RLock()
+	e, ok := s.dirty[key]
+	s.mu.RUnlock()
+	if ok {
+		return e.value, nil
+	}
+	v, err := s.db.Get([]byte(key), nil)
+	if errors.Is(err, leveldb.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("error getting from leveldb (key %s): %v", key, err)
+	}
+	return v, nil
+}
+
+// Set buffers key's value. value must not be modified afterwards, as goka
+// does not: it produces the same bytes to the changelog.
+func (s *Storage) Set(key string, value []byte) error {
+	if value == nil {
+		value = []byte{} // nil means no value to Get
+	}
+	return s.put(key, entry{value: value})
+}
+
+// Delete buffers the deletion of key.
+func (s *Storage) Delete(key string) error {
+	return s.put(key, entry{deleted: true})
+}
+
+func (s *Storage) put(key string, e entry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.dirty[key]; ok {
+		s.bytes -= len(key) + len(old.value)
+	}
+	s.dirty[key] = e
+	s.bytes += len(key) + len(e.value)
+	return s.maybeFlushLocked()
+}
+
+// GetOffset returns the latest offset set, or the stored one, or def.
+func (s *Storage) GetOffset(def int64) (int64, error) {
+	s.mu.RLock()
+	off, ok := s.offset, s.hasOff
+	s.mu.RUnlock()
+	if ok {
+		return off, nil
+	}
+	data, err := s.db.Get([]byte(offsetKey), nil)
+	if errors.Is(err, leveldb.ErrNotFound) {
+		return def, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("error getting offset from leveldb: %v", err)
+	}
+	off, err = strconv.ParseInt(string(data), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("error decoding offset: %v", err)
+	}
+	return off, nil
+}
+
+// SetOffset buffers the table offset.
+func (s *Storage) SetOffset(offset int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.offset, s.hasOff, s.offDirty = offset, true, true
+	return s.maybeFlushLocked()
+}
+
+// MarkRecovered writes the buffer: recovery is over.
+func (s *Storage) MarkRecovered() error { return s.Flush() }
+
+// Flush writes the buffer now.
+func (s *Storage) Flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.flushLocked()
+}
+
+func (s *Storage) maybeFlushLocked() error {
+	if s.bytes < s.maxBytes && time.Since(s.written) < s.every {
+		return nil
+	}
+	return s.flushLocked()
+}
+
+// flushLocked writes the buffered values and offset in one batch.
+func (s *Storage) flushLocked() error {
+	s.written = time.Now()
+	if len(s.dirty) == 0 && !s.offDirty {
+		return nil
+	}
+	var b leveldb.Batch
+	for k, e := range s.dirty {
+		if e.deleted {
+			b.Delete([]byte(k))
+		} else {
+			b.Put([]byte(k), e.value)
+		}
+	}
+	if s.offDirty {
+		b.Put([]byte(offsetKey), strconv.AppendInt(nil, s.offset, 10))
+	}
+	if err := s.db.Write(&b, nil); err != nil {
+		return fmt.Errorf("error writing to leveldb: %v", err)
+	}
+	clear(s.dirty)
+	s.bytes, s.offDirty = 0, false
+	return nil
+}
+
+// Iterator iterates over all values, the buffer written first.
+func (s *Storage) Iterator() (storage.Iterator, error) {
+	if err := s.Flush(); err != nil {
+		return nil, err
+	}
+	return &iterator{s.db.NewIterator(nil, &opt.ReadOptions{DontFillCache: true})}, nil
+}
+
+// IteratorWithRange iterates over the keys in [start, limit), or with the
+// prefix start if limit is empty, as goka's storage does.
+func (s *Storage) IteratorWithRange(start, limit []byte) (storage.Iterator, error) {
+	if err := s.Flush(); err != nil {
+		return nil, err
+	}
+	if len(limit) > 0 {
+		return &iterator{s.db.NewIterator(&util.Range{Start: start, Limit: limit}, nil)}, nil
+	}
+	return &iterator{s.db.NewIterator(util.BytesPrefix(start), nil)}, nil
+}
+
+// iterator is a LevelDB iterator without the offset key.
+type iterator struct{ ldbiter.Iterator }
+
+func (i *iterator) Next() bool {
+	for i.Iterator.Next() {
+		if string(i.Key()) != offsetKey {
+			return true
+		}
+	}
+	return false
+}
+
+func (i *iterator) Err() error { return i.Error() }
+
+func (i *iterator) Value() ([]byte, error) { return i.Iterator.Value(), nil }
