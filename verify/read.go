@@ -6,19 +6,24 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // Tuning values of reading a topic to a given end.
 const (
-	// pollWait bounds one poll, so that a partition that ends early (its
-	// last records compacted away) is noticed.
+	// pollWait bounds one poll, so that a stall is noticed.
 	pollWait = 500 * time.Millisecond
-	// idleLimit is how long reading waits without a record before it
-	// takes the partitions still expected as read to their end: the
-	// records missing at their tail were compacted away.
-	idleLimit = 3 * time.Second
+	// stallCheck is how long reading waits without a record before it
+	// looks whether the partitions still expected lost their records to
+	// retention; stallLimit how long before it gives up on them.
+	stallCheck = 3 * time.Second
+	stallLimit = time.Minute
 )
+
+// ErrStalled is returned when a partition yields no record for stallLimit
+// although it holds some before the end to read to.
+var ErrStalled = errors.New("no record for too long")
 
 // Offsets are per-partition offsets of one topic.
 type Offsets map[int32]int64
@@ -27,6 +32,13 @@ type Offsets map[int32]int64
 // to (exclusive), partition by partition in offset order. Records of
 // aborted transactions are skipped; control records are read, not handed
 // to fn, so that reading ends at a transaction marker too.
+//
+// A partition is read through once a record at or past to-1 arrives.
+// Compaction may have removed records before to, but it always keeps a
+// partition's last batch, and the log ends at or past to, so such a record
+// comes. Only retention can leave nothing to read: a partition whose
+// records before to are all gone counts as read. Anything else that yields
+// no record is an error, never a partition taken as read.
 func consume(ctx context.Context, base []kgo.Opt, topic string, from, to Offsets, fn func(*kgo.Record) error) error {
 	pending := Offsets{}
 	start := map[int32]kgo.Offset{}
@@ -65,11 +77,11 @@ func consume(ctx context.Context, base []kgo.Opt, topic string, from, to Offsets
 		var ferr error
 		fetches.EachRecord(func(r *kgo.Record) {
 			end, ok := pending[r.Partition]
-			if !ok || r.Offset >= end || ferr != nil {
+			if !ok || ferr != nil {
 				return
 			}
 			progress = time.Now()
-			if !r.Attrs.IsControl() {
+			if r.Offset < end && !r.Attrs.IsControl() {
 				ferr = fn(r)
 			}
 			if r.Offset >= end-1 {
@@ -79,8 +91,28 @@ func consume(ctx context.Context, base []kgo.Opt, topic string, from, to Offsets
 		if ferr != nil {
 			return ferr
 		}
-		if time.Since(progress) > idleLimit {
-			return nil
+		if idle := time.Since(progress); idle > stallCheck && len(pending) > 0 {
+			if err := dropRetained(ctx, cl, topic, pending); err != nil {
+				return fmt.Errorf("read %s: %w", topic, err)
+			}
+			if len(pending) > 0 && idle > stallLimit {
+				return fmt.Errorf("read %s: partitions %v (with the offsets to read to): %w (%v)", topic, pending, ErrStalled, stallLimit)
+			}
+		}
+	}
+	return nil
+}
+
+// dropRetained removes from pending the partitions that hold no record
+// before the offset to read to any more: retention removed them.
+func dropRetained(ctx context.Context, cl *kgo.Client, topic string, pending Offsets) error {
+	starts, err := offsets(kadm.NewClient(cl).ListStartOffsets(ctx, topic))
+	if err != nil {
+		return fmt.Errorf("list start offsets: %w", err)
+	}
+	for p, end := range pending {
+		if s, ok := starts[topic][p]; ok && s >= end {
+			delete(pending, p)
 		}
 	}
 	return nil
