@@ -34,6 +34,9 @@ const (
 	// retried: with ProducerBackoff, about ten minutes.
 	ProducerRetries    = 320
 	MaxProducerBackoff = 2 * time.Second
+	// JoinGroupSlack is how much longer than the rebalance timeout a
+	// client waits for any answer from a broker (the Java client's 5s).
+	JoinGroupSlack = 5 * time.Second
 	// DefaultPartitions is the partition count the seeds ask for.
 	DefaultPartitions = 3
 )
@@ -106,6 +109,12 @@ func (c Config) Sarama() *sarama.Config {
 	// written before the processor first joined.
 	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
 	cfg.Metadata.RefreshFrequency = time.Minute
+	// A JoinGroup is answered when the rebalance completes, which may take
+	// the rebalance timeout (60s) while the coordinator waits for members;
+	// sarama waits Net.ReadTimeout (30s) for any answer, then fails the
+	// group with an i/o timeout (IBM/sarama#2820). Wait as the Java client
+	// does, the rebalance timeout and 5s more.
+	cfg.Net.ReadTimeout = cfg.Consumer.Group.Rebalance.Timeout + JoinGroupSlack
 	c.SASL.apply(cfg)
 	c.TLS.apply(cfg)
 	return cfg
