@@ -183,6 +183,14 @@ func TestFaultInjection(t *testing.T) {
 	t.Logf("orderstream verify (%v):\n%s", time.Since(vstart).Round(time.Millisecond), out)
 	if err != nil {
 		logGroups(t, addr)
+		// A second look tells differences that stay from a reading that
+		// went wrong.
+		again, aerr := exec.Command(bin, "verify", "--brokers", addr, "--timeout", faultVerifyTimeout.String()).CombinedOutput()
+		t.Logf("orderstream verify again: %v\n%s", aerr, again)
+		if logs != dir {
+			cp := exec.Command("cp", "-r", filepath.Join(dir, "broker"), filepath.Join(logs, "broker-data"))
+			t.Logf("kept the broker's data directory in %s: %v", logs, cp.Run())
+		}
 		t.Fatalf("orderstream verify: %v", err)
 	}
 
