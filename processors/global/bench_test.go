@@ -3,7 +3,11 @@ package global_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
+	json "github.com/go-json-experiment/json/v1"
+
+	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
 )
 
@@ -58,4 +62,28 @@ func BenchmarkRank(b *testing.B) {
 		top = global.Rank(top, *bump(rs, i), global.TopN)
 		i++
 	}
+}
+
+// BenchmarkCodecEncodeDelta encodes a restaurant's delta for a placed
+// order, with the hand-written encoder and, as the baseline, json.Marshal.
+func BenchmarkCodecEncodeDelta(b *testing.B) {
+	d := &global.Delta{Seq: exactly.Pos{Partition: 1, Offset: 123456}, Orders: 1, RevenueCents: 3450, Items: 3,
+		Restaurant: &global.Ranked{RestaurantID: "restaurant-0042", RevenueCents: 1234500, Orders: 321},
+		PlacedAt:   time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+	b.Run("codec", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := (global.DeltaCodec{}).Encode(d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("marshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

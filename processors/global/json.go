@@ -4,6 +4,54 @@ import (
 	"github.com/orderstream/orderstream/internal/jsoncodec"
 )
 
+// AppendJSON appends d as json.Marshal encodes it, without reflection:
+// the restaurant, user and lifecycle processors emit one delta per message.
+func (d *Delta) AppendJSON(b []byte) ([]byte, error) {
+	if b == nil {
+		b = make([]byte, 0, 256)
+	}
+	b = append(b, `{"seq":`...)
+	b = d.Seq.AppendJSON(b)
+	b = appendNonZero(b, `,"orders":`, d.Orders)
+	b = appendNonZero(b, `,"revenue_cents":`, d.RevenueCents)
+	b = appendNonZero(b, `,"items":`, d.Items)
+	b = appendNonZero(b, `,"new_restaurants":`, d.NewRestaurants)
+	b = appendNonZero(b, `,"new_users":`, d.NewUsers)
+	var err error
+	if r := d.Restaurant; r != nil {
+		b = append(b, `,"restaurant":{"restaurant_id":`...)
+		if b, err = jsoncodec.AppendString(b, r.RestaurantID); err != nil {
+			return nil, err
+		}
+		b = append(b, `,"revenue_cents":`...)
+		b = jsoncodec.AppendInt(b, r.RevenueCents)
+		b = append(b, `,"orders":`...)
+		b = jsoncodec.AppendInt(b, r.Orders)
+		b = append(b, '}')
+	}
+	if !d.PlacedAt.IsZero() {
+		b = append(b, `,"placed_at":`...)
+		if b, err = jsoncodec.AppendTime(b, d.PlacedAt); err != nil {
+			return nil, err
+		}
+	}
+	b = appendNonZero(b, `,"accepted":`, d.Accepted)
+	b = appendNonZero(b, `,"rejected":`, d.Rejected)
+	b = appendNonZero(b, `,"cancelled":`, d.Cancelled)
+	b = appendNonZero(b, `,"delivered":`, d.Delivered)
+	b = appendNonZero(b, `,"open":`, d.Open)
+	return append(b, '}'), nil
+}
+
+// appendNonZero appends the field named by key, with n, unless n is zero
+// (omitempty).
+func appendNonZero(b []byte, key string, n int64) []byte {
+	if n == 0 {
+		return b
+	}
+	return jsoncodec.AppendInt(append(b, key...), n)
+}
+
 // DecodeJSON decodes data as Marshal writes a delta of plain strings and
 // a UTC time, reporting false for anything else (the codec then
 // unmarshals it). The global processor decodes one per message.

@@ -29,3 +29,29 @@ func TestFastDecode(t *testing.T) {
 	}
 	testutil.CheckFastDecode(t, values, 60)
 }
+
+// TestDeltaAppendJSONMatchesMarshal: the hand-written encoding is
+// Marshal's, byte for byte, for random deltas with odd strings and times.
+func TestDeltaAppendJSONMatchesMarshal(t *testing.T) {
+	odd := []string{"", "plain", "r-1", `quote " and \ backslash`, "<html> & co", "tab\t\n\x00", "naïve ☕", "bad \xff", "\u2028"}
+	t0 := time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
+	zones := []*time.Location{time.UTC, time.UTC, time.FixedZone("x", 3600), time.Local}
+	times := []time.Time{{}, t0, t0.Add(123456789), t0.Add(time.Millisecond), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
+	r := rand.New(rand.NewPCG(21, 22))
+	num := func() int64 { return r.Int64N(3) * r.Int64N(1<<40) * (1 - 2*r.Int64N(2)) }
+	encoded := 0
+	for range 1000 {
+		d := &global.Delta{Seq: exactly.Pos{Partition: r.Int32N(5), Offset: num()}, Orders: num(), RevenueCents: num(), Items: num(),
+			NewRestaurants: num(), NewUsers: num(), PlacedAt: times[r.IntN(len(times))].In(zones[r.IntN(len(zones))]),
+			Accepted: num(), Rejected: num(), Cancelled: num(), Delivered: num(), Open: num()}
+		if r.IntN(2) == 0 {
+			d.Restaurant = &global.Ranked{RestaurantID: odd[r.IntN(len(odd))], RevenueCents: num(), Orders: num()}
+		}
+		if testutil.SameAsMarshal(t, d) {
+			encoded++
+		}
+	}
+	if encoded < 300 {
+		t.Errorf("only %d values encoded without an error", encoded)
+	}
+}
