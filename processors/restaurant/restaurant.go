@@ -5,13 +5,16 @@
 package restaurant
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/lovoo/goka"
 
 	"github.com/orderstream/orderstream/internal/jsoncodec"
+	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
 	"github.com/orderstream/orderstream/processors/lifecycle"
@@ -152,6 +155,7 @@ func (s *Stats) Apply(p *registry.Placed) bool {
 	if s.ItemQty == nil {
 		s.ItemQty = make(map[string]int64)
 	}
+	before := len(s.ItemQty)
 	for _, it := range o.Items {
 		s.Items += it.Qty
 		s.ItemQty[it.SKU] += it.Qty
@@ -162,7 +166,7 @@ func (s *Stats) Apply(p *registry.Placed) bool {
 	if o.PlacedAt.Before(s.FirstOrderAt) {
 		s.FirstOrderAt = o.PlacedAt
 	}
-	s.TopItems = Top(s.ItemQty, TopItems)
+	s.TopItems = topAfter(s.TopItems, before, s.ItemQty, o.Items, TopItems)
 	s.PerMinute.Add(o.PlacedAt, 1)
 	return true
 }
@@ -184,20 +188,53 @@ func (s *Stats) Delta(p *registry.Placed) *global.Delta {
 	return d
 }
 
+// topAfter is Top(qty, n) after an order of items added to qty, given
+// prev, the top of qty before, when it held before items. Quantities only
+// grow, so an item neither in prev nor ordered stays behind every item of
+// prev: the new top is among those, a handful to rank instead of the menu.
+func topAfter(prev []ItemCount, before int, qty map[string]int64, items []order.Item, n int) []ItemCount {
+	if len(prev) != min(n, before) {
+		return Top(qty, n) // not the top this Apply made: rank everything
+	}
+	out := make([]ItemCount, 0, len(prev)+len(items))
+	seen := func(sku string) bool {
+		for _, c := range out {
+			if c.SKU == sku {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range prev {
+		if !seen(c.SKU) {
+			out = append(out, ItemCount{SKU: c.SKU, Qty: qty[c.SKU]})
+		}
+	}
+	for _, it := range items {
+		if !seen(it.SKU) {
+			out = append(out, ItemCount{SKU: it.SKU, Qty: qty[it.SKU]})
+		}
+	}
+	sortTop(out)
+	return out[:min(n, len(out))]
+}
+
 // Top ranks the n items with the most units, ties by sku.
 func Top(qty map[string]int64, n int) []ItemCount {
 	out := make([]ItemCount, 0, len(qty))
 	for sku, q := range qty {
 		out = append(out, ItemCount{SKU: sku, Qty: q})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Qty != out[j].Qty {
-			return out[i].Qty > out[j].Qty
-		}
-		return out[i].SKU < out[j].SKU
-	})
+	sortTop(out)
 	if len(out) > n {
 		out = out[:n]
 	}
 	return out
+}
+
+// sortTop orders items by units, most first, ties by sku.
+func sortTop(items []ItemCount) {
+	slices.SortFunc(items, func(a, b ItemCount) int {
+		return cmp.Or(cmp.Compare(b.Qty, a.Qty), strings.Compare(a.SKU, b.SKU))
+	})
 }

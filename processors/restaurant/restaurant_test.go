@@ -2,6 +2,7 @@ package restaurant_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"testing"
 	"time"
@@ -287,5 +288,32 @@ func TestTop(t *testing.T) {
 				t.Errorf("Top() = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestApplyKeepsTop: the top items Apply keeps up order by order are what
+// Top ranks from all quantities, with ties, repeated skus in one order, a
+// menu smaller and larger than TopItems, and a value decoded with a top
+// list that is not Apply's (a shorter one, as another TopItems would
+// leave).
+func TestApplyKeepsTop(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, menu := range []int{1, 3, restaurant.TopItems, 12, 40} {
+		s := &restaurant.Stats{RestaurantID: "r-1"}
+		for i := range 400 {
+			var items []order.Item
+			for range 1 + r.IntN(4) {
+				items = append(items, item(fmt.Sprintf("sku-%02d", r.IntN(menu)), 1+r.Int64N(3), 100))
+			}
+			if i == 200 && len(s.TopItems) > 1 {
+				s.TopItems = s.TopItems[:1]
+			}
+			if !s.Apply(placed(pos(0, int64(i)), "r-1", 0, items...)) {
+				t.Fatal("not applied")
+			}
+			if want := restaurant.Top(s.ItemQty, restaurant.TopItems); !reflect.DeepEqual(s.TopItems, want) {
+				t.Fatalf("menu of %d, order %d: TopItems %v, want %v", menu, i, s.TopItems, want)
+			}
+		}
 	}
 }
