@@ -1,14 +1,11 @@
 package broker
 
 import (
-	"bufio"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -34,39 +31,6 @@ func TestHelperCompactingBroker(t *testing.T) {
 	time.Sleep(time.Minute)
 }
 
-// startCompactingHelper starts TestHelperCompactingBroker on dir and
-// returns it with its address.
-func startCompactingHelper(t *testing.T, dir string) (*exec.Cmd, string) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperCompactingBroker$")
-	cmd.Env = append(os.Environ(), compactingHelperEnv+"="+dir)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), "addr="); ok {
-				addr <- a
-			}
-		}
-	}()
-	select {
-	case a := <-addr:
-		return cmd, a
-	case <-time.After(20 * time.Second):
-		t.Fatal("helper broker did not report its address")
-		return nil, ""
-	}
-}
-
 // TestKilledWhileCompacting kills a broker that compacts every millisecond
 // while a table is written, and checks that every key still has its last
 // acknowledged value. Without the journal about one round in five lost the
@@ -78,7 +42,7 @@ func TestKilledWhileCompacting(t *testing.T) {
 	const rounds, keys = 25, 40
 	for round := range rounds {
 		dir := t.TempDir()
-		cmd, addr := startCompactingHelper(t, dir)
+		cmd, addr := startHelper(t, "TestHelperCompactingBroker", compactingHelperEnv+"="+dir)
 		createTopic(t, addr, "user-table", 1, map[string]string{"cleanup.policy": "compact"})
 		cfg := saramaConfig(addr)
 		cfg.Producer.Return.Successes = true

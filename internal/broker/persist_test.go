@@ -76,8 +76,24 @@ func TestKilledBroker(t *testing.T) {
 		t.Skip("starts a broker process")
 	}
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperBroker$")
-	cmd.Env = append(os.Environ(), helperDirEnv+"="+dir)
+	cmd, a := startHelper(t, "TestHelperBroker", helperDirEnv+"="+dir)
+
+	recs, offsets := persisted(t, a)
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+
+	b := startBroker(t, Config{DataDir: dir})
+	checkPersisted(t, b.Addr(), recs, offsets)
+}
+
+// startHelper runs the test binary's test named test with env added, a
+// broker that prints its address, and returns the process and address.
+func startHelper(t *testing.T, test string, env ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$")
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -96,21 +112,13 @@ func TestKilledBroker(t *testing.T) {
 			}
 		}
 	}()
-	var a string
 	select {
-	case a = <-addr:
-	case <-time.After(10 * time.Second):
-		t.Fatal("helper broker did not report its address")
+	case a := <-addr:
+		return cmd, a
+	case <-time.After(20 * time.Second):
+		t.Fatalf("helper broker %s did not report its address", test)
+		return nil, ""
 	}
-
-	recs, offsets := persisted(t, a)
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
-
-	b := startBroker(t, Config{DataDir: dir})
-	checkPersisted(t, b.Addr(), recs, offsets)
 }
 
 // TestHelperBroker is the broker process TestKilledBroker kills.
