@@ -178,14 +178,17 @@ func TestFaultInjection(t *testing.T) {
 		time.Since(start).Round(time.Millisecond), kills, views, brokerRestarts, records, distinct, malformed)
 
 	// Every table equals the recomputation from the orders log.
+	verify := func() ([]byte, error) {
+		return exec.Command(bin, "verify", "--brokers", addr, "--timeout", faultVerifyTimeout.String()).CombinedOutput()
+	}
 	vstart := time.Now()
-	out, err := exec.Command(bin, "verify", "--brokers", addr, "--timeout", faultVerifyTimeout.String()).CombinedOutput()
+	out, err := verify()
 	t.Logf("orderstream verify (%v):\n%s", time.Since(vstart).Round(time.Millisecond), out)
 	if err != nil {
 		logGroups(t, addr)
 		// A second look tells differences that stay from a reading that
 		// went wrong.
-		again, aerr := exec.Command(bin, "verify", "--brokers", addr, "--timeout", faultVerifyTimeout.String()).CombinedOutput()
+		again, aerr := verify()
 		t.Logf("orderstream verify again: %v\n%s", aerr, again)
 		if logs != dir {
 			cp := exec.Command("cp", "-r", filepath.Join(dir, "broker"), filepath.Join(logs, "broker-data"))

@@ -41,15 +41,21 @@ const (
 // journalDir+".new" the one being written.
 const journalDir = "compaction-journal"
 
-// isSegmentFile reports whether name is one of kfake's segment or index
-// files, the files a compaction rewrites.
-func isSegmentFile(name string) bool {
-	ext := filepath.Ext(name)
+// segmentName parses one of kfake's segment or index file names, the
+// files a compaction rewrites: its base offset and extension.
+func segmentName(name string) (base int64, ext string, ok bool) {
+	ext = filepath.Ext(name)
 	if ext != segmentExt && ext != indexExt {
-		return false
+		return 0, "", false
 	}
-	_, err := strconv.ParseInt(strings.TrimSuffix(name, ext), 10, 64)
-	return err == nil
+	base, err := strconv.ParseInt(strings.TrimSuffix(name, ext), 10, 64)
+	return base, ext, err == nil
+}
+
+// isSegmentFile reports whether name is a segment or index file.
+func isSegmentFile(name string) bool {
+	_, _, ok := segmentName(name)
+	return ok
 }
 
 // writeJournal links every segment and index file of every partition in
@@ -173,9 +179,9 @@ func restorePartition(saved, live string) error {
 // compareBase orders segment file names by base offset, an index file
 // before its segment.
 func compareBase(a, b string) int {
-	ba, _ := strconv.ParseInt(strings.TrimSuffix(a, filepath.Ext(a)), 10, 64)
-	bb, _ := strconv.ParseInt(strings.TrimSuffix(b, filepath.Ext(b)), 10, 64)
-	return cmp.Or(cmp.Compare(ba, bb), strings.Compare(filepath.Ext(b), filepath.Ext(a))) // .idx before .dat
+	ba, ea, _ := segmentName(a)
+	bb, eb, _ := segmentName(b)
+	return cmp.Or(cmp.Compare(ba, bb), strings.Compare(eb, ea)) // .idx before .dat
 }
 
 // Positions in a Kafka record batch (v2), the format of kfake's segment
@@ -198,10 +204,8 @@ func lastOffset(dir string) (int64, error) {
 	}
 	var bases []int64
 	for _, f := range files {
-		if base, ok := strings.CutSuffix(f.Name(), segmentExt); ok {
-			if n, err := strconv.ParseInt(base, 10, 64); err == nil {
-				bases = append(bases, n)
-			}
+		if base, ext, ok := segmentName(f.Name()); ok && ext == segmentExt {
+			bases = append(bases, base)
 		}
 	}
 	slices.Sort(bases)
