@@ -11,6 +11,7 @@ import (
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/codec"
 	"github.com/lovoo/goka/storage"
+	"github.com/twmb/franz-go/pkg/kerr"
 
 	"github.com/orderstream/orderstream/internal/broker"
 	"github.com/orderstream/orderstream/internal/kafkaconf"
@@ -89,10 +90,12 @@ func TestGokaThroughSASL(t *testing.T) {
 	// The same builders with a wrong password are refused.
 	wrong := kc
 	wrong.SASL.Password = "wrong"
+	// goka formats the errors with %v: only their text is left. The
+	// emitter's producer is franz-go's (kerr's name), the view's consumer
+	// sarama's.
 	if _, err := goka.NewEmitter(wrong.Brokers, goka.Stream(table), new(codec.String), wrong.EmitterOptions(logger)...); err == nil ||
-		!strings.Contains(err.Error(), sarama.ErrSASLAuthenticationFailed.Error()) {
-		// goka formats the error with %v: only its text is left.
-		t.Errorf("emitter with a wrong password: err %v, want %q", err, sarama.ErrSASLAuthenticationFailed)
+		!strings.Contains(err.Error(), kerr.SaslAuthenticationFailed.Message) {
+		t.Errorf("emitter with a wrong password: err %v, want %q", err, kerr.SaslAuthenticationFailed.Message)
 	}
 	wrongOpts := append(wrong.ViewOptions(logger), goka.WithViewStorageBuilder(storage.MemoryBuilder()))
 	if _, err := goka.NewView(wrong.Brokers, table, new(codec.String), wrongOpts...); err == nil ||

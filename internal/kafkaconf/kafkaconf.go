@@ -1,6 +1,7 @@
 // Package kafkaconf turns the connection flags every command shares into
-// sarama and goka configuration, fixing goka's defaults that do not fit
-// current Kafka or a single broker.
+// sarama, franz-go and goka configuration, fixing goka's defaults that do
+// not fit current Kafka or a single broker. goka's consumers and topic
+// managers are sarama's; its producers are franz-go's (producer.go).
 package kafkaconf
 
 import (
@@ -21,10 +22,10 @@ var Version = sarama.V3_9_0_0
 
 // Tuning values.
 const (
-	// FlushFrequency bounds how long a produced message may wait in the
-	// producer's buffer: goka's default of 100ms is a latency floor per hop.
-	// 1ms halved the median POST-to-view latency against 5ms at no
-	// measurable CPU cost (BENCHMARKS.md).
+	// FlushFrequency bounds how long a message produced through sarama
+	// may wait in the producer's buffer: goka's default of 100ms is a
+	// latency floor per hop. (goka's producers are franz-go's now, see
+	// ProducerLinger; the sarama settings are for sarama producers.)
 	FlushFrequency = time.Millisecond
 	// FlushBytes flushes earlier under load.
 	FlushBytes = 256 * 1024
@@ -139,25 +140,10 @@ func (c Config) TopicManagerBuilder(logger *slog.Logger) goka.TopicManagerBuilde
 	}
 }
 
+// producerBuilder builds goka's producers on franz-go (producer.go).
 func (c Config) producerBuilder() goka.ProducerBuilder {
-	return func(brokers []string, clientID string, hasher func() hash.Hash32) (goka.Producer, error) {
-		cfg := c.Sarama()
-		cfg.ClientID = clientID
-		cfg.Producer.Partitioner = sarama.NewCustomHashPartitioner(hasher)
-		// A broker outage first fails the metadata refresh, which
-		// fails the messages waiting for a leader: retry it as long as
-		// the produce itself. A refused login or an unreachable cluster
-		// must still fail at once, so a short-lived client checks first.
-		probe, err := sarama.NewClient(brokers, c.Sarama())
-		if err != nil {
-			return nil, err
-		}
-		if err := probe.Close(); err != nil {
-			return nil, err
-		}
-		cfg.Metadata.Retry.Max = ProducerRetries
-		cfg.Metadata.Retry.BackoffFunc = ProducerBackoff
-		return goka.NewProducer(brokers, cfg)
+	return func(_ []string, clientID string, hasher func() hash.Hash32) (goka.Producer, error) {
+		return c.newGokaProducer(clientID, hasher)
 	}
 }
 

@@ -1,0 +1,113 @@
+package kafkaconf
+
+import (
+	"context"
+	"hash"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/lovoo/goka"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Producer tuning. goka's own producer is sarama's async producer: six
+// goroutines and channel hand-offs per message, and (idempotent) one
+// request in flight per broker, so every batch waits for the previous
+// one's acknowledgement. franz-go's producer keeps up to five idempotent
+// requests in flight and batches per partition without hand-offs.
+const (
+	// ProducerLinger is how long a partition's batch waits for more
+	// records while no request is being built; like FlushFrequency, a
+	// latency floor per hop, kept short.
+	ProducerLinger = time.Millisecond
+	// ProducerGiveUp is how long a record is retried before its write
+	// fails (and with it the processor or emit): through a broker
+	// restart, as the sarama settings above allow.
+	ProducerGiveUp = 10 * time.Minute
+	// producerBufferedBytes bounds the records waiting in one producer;
+	// Emit blocks beyond it, as goka's sarama channel did when full.
+	producerBufferedBytes = 32 << 20
+	// producerCloseWait bounds how long Close waits for buffered records,
+	// goka's 60s.
+	producerCloseWait = time.Minute
+)
+
+// gokaProducer is goka's Producer on a franz-go client: the processors'
+// table writes and emits, and the emitters. Records are partitioned with
+// goka's hasher through sarama's hash partitioner arithmetic, so they land
+// where sarama would have put them, and produced idempotently with every
+// acknowledgement required, as the sarama configuration does.
+type gokaProducer struct{ client *kgo.Client }
+
+func (c Config) newGokaProducer(clientID string, hasher func() hash.Hash32) (*gokaProducer, error) {
+	opts, err := c.Kgo()
+	if err != nil {
+		return nil, err
+	}
+	hash := func(key []byte) uint32 {
+		h := hasher()
+		h.Write(key) // a hash.Hash never fails to write
+		return h.Sum32()
+	}
+	opts = append(opts,
+		kgo.ClientID(clientID),
+		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(kgo.SaramaCompatHasher(hash))),
+		kgo.RequiredAcks(kgo.AllISRAcks()),
+		kgo.ProducerLinger(ProducerLinger),
+		kgo.RecordDeliveryTimeout(ProducerGiveUp),
+		kgo.MaxBufferedBytes(producerBufferedBytes),
+		kgo.ProducerBatchCompression(kgo.NoCompression()),
+	)
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, err
+	}
+	// A refused login or an unreachable cluster fails here, at once, not
+	// after ProducerGiveUp on the first record.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := cl.Ping(ctx); err != nil {
+		cl.Close()
+		return nil, err
+	}
+	return &gokaProducer{client: cl}, nil
+}
+
+// Emit produces value under key to topic; a nil value is a tombstone.
+func (p *gokaProducer) Emit(topic string, key string, value []byte) *goka.Promise {
+	return p.EmitWithHeaders(topic, key, value, nil)
+}
+
+// EmitWithHeaders produces value under key, with headers, to topic.
+func (p *gokaProducer) EmitWithHeaders(topic string, key string, value []byte, headers goka.Headers) *goka.Promise {
+	promise, finish := goka.NewPromiseWithFinisher()
+	r := &kgo.Record{Topic: topic, Key: []byte(key), Value: value}
+	if len(headers) > 0 {
+		r.Headers = make([]kgo.RecordHeader, 0, len(headers))
+		for k, v := range headers {
+			r.Headers = append(r.Headers, kgo.RecordHeader{Key: k, Value: v})
+		}
+	}
+	p.client.Produce(context.Background(), r, func(r *kgo.Record, err error) {
+		if err != nil {
+			finish(nil, err)
+			return
+		}
+		// goka reads the offset of a table write (the local table's
+		// offset); the rest is for whoever else looks.
+		finish(&sarama.ProducerMessage{
+			Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp,
+		}, nil)
+	})
+	return promise
+}
+
+// Close waits for the buffered records (at most a minute), then closes
+// the client; records produced after Close fail.
+func (p *gokaProducer) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), producerCloseWait)
+	defer cancel()
+	err := p.client.Flush(ctx)
+	p.client.Close()
+	return err
+}
