@@ -67,19 +67,30 @@ type Storage struct {
 	every    time.Duration
 	maxBytes int
 
+	// flushMu serializes batch writes; mu guards the fields below it.
+	// A batch is written without mu held, so readers and writers never
+	// wait for LevelDB: flushing holds what the batch being written
+	// holds, and new changes go to dirty meanwhile.
+	flushMu  sync.Mutex
 	mu       sync.RWMutex
 	dirty    map[string]entry
+	flushing map[string]entry
 	bytes    int       // of the keys and values in dirty
 	written  time.Time // when the buffer was last written
 	offset   int64     // the latest offset set
 	hasOff   bool      // whether an offset was set since opening
 	offDirty bool      // whether offset is newer than the stored one
+
+	beforeWrite func() // for tests: called as a batch is about to be written
 }
 
 // New returns a storage over db writing its buffer every interval or when
 // it holds maxBytes. It closes db when it is closed.
 func New(db *leveldb.DB, every time.Duration, maxBytes int) *Storage {
-	return &Storage{db: db, every: every, maxBytes: maxBytes, dirty: map[string]entry{}, written: time.Now()}
+	return &Storage{
+		db: db, every: every, maxBytes: maxBytes,
+		dirty: map[string]entry{}, flushing: map[string]entry{}, written: time.Now(),
+	}
 }
 
 // Open does nothing: the database is open.
@@ -87,10 +98,7 @@ func (s *Storage) Open() error { return nil }
 
 // Close writes the buffer and closes the database.
 func (s *Storage) Close() error {
-	s.mu.Lock()
-	err := s.flushLocked()
-	s.mu.Unlock()
-	return errors.Join(err, s.db.Close())
+	return errors.Join(s.Flush(), s.db.Close())
 }
 
 // Has reports whether key has a value.
@@ -104,6 +112,9 @@ func (s *Storage) Has(key string) (bool, error) {
 func (s *Storage) Get(key string) ([]byte, error) {
 	s.mu.RLock()
 	e, ok := s.dirty[key]
+	if !ok {
+		e, ok = s.flushing[key]
+	}
 	s.mu.RUnlock()
 	if ok {
 		return e.value, nil
@@ -134,13 +145,17 @@ func (s *Storage) Delete(key string) error {
 
 func (s *Storage) put(key string, e entry) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if old, ok := s.dirty[key]; ok {
 		s.bytes -= len(key) + len(old.value)
 	}
 	s.dirty[key] = e
 	s.bytes += len(key) + len(e.value)
-	return s.maybeFlushLocked()
+	due := s.dueLocked()
+	s.mu.Unlock()
+	if due {
+		return s.Flush()
+	}
+	return nil
 }
 
 // GetOffset returns the latest offset set, or the stored one, or def.
@@ -168,51 +183,75 @@ func (s *Storage) GetOffset(def int64) (int64, error) {
 // SetOffset buffers the table offset.
 func (s *Storage) SetOffset(offset int64) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.offset, s.hasOff, s.offDirty = offset, true, true
-	return s.maybeFlushLocked()
+	due := s.dueLocked()
+	s.mu.Unlock()
+	if due {
+		return s.Flush()
+	}
+	return nil
 }
 
 // MarkRecovered writes the buffer: recovery is over.
 func (s *Storage) MarkRecovered() error { return s.Flush() }
 
-// Flush writes the buffer now.
+// Flush writes the buffer now, in one batch with the offset set last.
+// Every value up to that offset was set before it, so it is in the batch
+// or an earlier one.
 func (s *Storage) Flush() error {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.flushLocked()
-}
-
-func (s *Storage) maybeFlushLocked() error {
-	if s.bytes < s.maxBytes && time.Since(s.written) < s.every {
-		return nil
-	}
-	return s.flushLocked()
-}
-
-// flushLocked writes the buffered values and offset in one batch.
-func (s *Storage) flushLocked() error {
 	s.written = time.Now()
 	if len(s.dirty) == 0 && !s.offDirty {
+		s.mu.Unlock()
 		return nil
 	}
+	s.dirty, s.flushing = s.flushing, s.dirty // flushing is empty between batches
+	offset, withOffset := s.offset, s.offDirty
+	s.bytes, s.offDirty = 0, false
+	s.mu.Unlock()
+
+	// flushing changes only here, under flushMu: read it without mu.
 	var b leveldb.Batch
-	for k, e := range s.dirty {
+	for k, e := range s.flushing {
 		if e.deleted {
 			b.Delete([]byte(k))
 		} else {
 			b.Put([]byte(k), e.value)
 		}
 	}
-	if s.offDirty {
-		b.Put([]byte(offsetKey), strconv.AppendInt(nil, s.offset, 10))
+	if withOffset {
+		b.Put([]byte(offsetKey), strconv.AppendInt(nil, offset, 10))
 	}
-	if err := s.db.Write(&b, nil); err != nil {
+	if s.beforeWrite != nil {
+		s.beforeWrite()
+	}
+	err := s.db.Write(&b, nil)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		// Keep what was not written, under what changed since.
+		for k, e := range s.flushing {
+			if _, newer := s.dirty[k]; !newer {
+				s.dirty[k] = e
+				s.bytes += len(k) + len(e.value)
+			}
+		}
+		s.offDirty = s.offDirty || withOffset
+	}
+	clear(s.flushing)
+	if err != nil {
 		return fmt.Errorf("error writing to leveldb: %v", err)
 	}
-	clear(s.dirty)
-	s.bytes, s.offDirty = 0, false
 	return nil
+}
+
+// dueLocked reports whether the buffer is old or big enough to be written.
+func (s *Storage) dueLocked() bool {
+	return s.bytes >= s.maxBytes || time.Since(s.written) >= s.every
 }
 
 // Iterator iterates over all values, the buffer written first.

@@ -178,6 +178,43 @@ func TestIteratorSeesBufferWithoutOffset(t *testing.T) {
 
 // TestReadsGokaStorage checks that a data directory written by goka's own
 // LevelDB storage reads the same, offset included, and the other way.
+// While a batch is being written, its values are read from memory: not
+// from LevelDB, which does not have them yet, nor lost.
+func TestReadsDuringFlush(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, time.Hour, 1<<20)
+	must(t, s.Set("k", []byte("v1")))
+	must(t, s.Flush())
+	must(t, s.Set("k", []byte("v2")))
+	must(t, s.Delete("gone"))
+	writing := false
+	s.beforeWrite = func() {
+		writing = true
+		if v := get(t, s, "k"); v != "v2" {
+			t.Errorf("k = %s while its batch is written, want v2", v)
+		}
+		// A change made meanwhile goes to the next batch and is read.
+		must(t, s.Set("new", []byte("v3")))
+		if v := get(t, s, "new"); v != "v3" {
+			t.Errorf("new = %s, want v3", v)
+		}
+	}
+	must(t, s.Flush())
+	if !writing {
+		t.Fatal("no batch was written")
+	}
+	s.beforeWrite = nil
+	if v := get(t, s, "k"); v != "v2" {
+		t.Errorf("k = %s after the batch, want v2", v)
+	}
+	kill(t, s) // the buffer holds "new" only
+	s = open(t, dir, time.Hour, 1<<20)
+	defer s.Close()
+	if k, n := get(t, s, "k"), get(t, s, "new"); k != "v2" || n != "<none>" {
+		t.Errorf("after a kill: k = %s, new = %s; want v2, <none>", k, n)
+	}
+}
+
 func TestReadsGokaStorage(t *testing.T) {
 	dir := t.TempDir()
 	g, err := storage.DefaultBuilder(dir)("table", 0)
