@@ -34,10 +34,20 @@ type stage struct {
 	groups  []string
 	input   goka.Stream
 	// done maps a topic to the records it holds once every order went
-	// through: stateful processors write their table once per message.
+	// through, for processors that write once per message.
 	done map[string]int64
+	// sum, for cached tables (written once per flush), is the table
+	// whose values sum to want once every order went through.
+	sum *summed
 	// first is the topic whose first record marks the end of start-up.
 	first string
+}
+
+// summed is a table that is done when its values sum to want.
+type summed struct {
+	topic  string
+	decode func([]byte) (counts, error)
+	want   counts
 }
 
 // stages are the processors alone, upstream first. The full topology,
@@ -51,11 +61,11 @@ func stages(f *fixture) []stage {
 		{subject: "registry alone", groups: []string{string(registry.Group)}, input: ingest.Output,
 			done: map[string]int64{string(registry.Table): n}, first: string(registry.Table)},
 		{subject: "restaurant alone", groups: []string{string(restaurant.Group)}, input: registry.ByRestaurant,
-			done: map[string]int64{string(restaurant.Table): n}, first: string(restaurant.Table)},
+			sum: &summed{string(restaurant.Table), restaurantCounts, counts{orders: n}}, first: string(restaurant.Table)},
 		{subject: "user alone", groups: []string{string(user.Group)}, input: registry.ByUser,
-			done: map[string]int64{string(user.Table): n}, first: string(user.Table)},
+			sum: &summed{string(user.Table), userCounts, counts{orders: n}}, first: string(user.Table)},
 		{subject: "global alone", groups: []string{string(global.Group)}, input: global.Deltas,
-			done: map[string]int64{string(global.Table): int64(len(f.deltas))}, first: string(global.Table)},
+			sum: &summed{string(global.Table), shardCounts, counts{orders: n, users: int64(f.users)}}, first: string(global.Table)},
 	}
 }
 
@@ -105,6 +115,14 @@ func throughputRun(ctx context.Context, cfg Config, f *fixture, st stage, record
 	}
 	defer func() { err = errors.Join(err, stopProfile()) }()
 
+	var sum *tableSum
+	if st.sum != nil {
+		if sum, err = c.sumOf(st.sum.topic, st.sum.decode); err != nil {
+			return res, err
+		}
+		defer sum.Close()
+	}
+
 	start, cpu := time.Now(), cpuTime()
 	procs := &started{}
 	run, err := startProcessors(ctx, runner.Config{Kafka: c.kafka, DataDir: dir, Logger: cfg.Logger, Started: procs.add}, st.groups)
@@ -127,6 +145,9 @@ func throughputRun(ctx context.Context, cfg Config, f *fixture, st stage, record
 		}
 		if st.subject == FullTopology {
 			return fullDone(procs, f)
+		}
+		if sum != nil {
+			return sum.reached(ctx, st.sum.want)
 		}
 		return tablesHold(ctx, c, st.done)
 	}

@@ -114,3 +114,10 @@ func (p *gokaProducer) Close() error {
 	p.client.Close()
 	return err
 }
+
+// Producer returns a producer as goka's processors and emitters get it,
+// partitioning by goka's default hasher: for writes made beside goka, such
+// as a cached table's changelog (processors/cache).
+func (c Config) Producer(clientID string) (goka.Producer, error) {
+	return c.newGokaProducer(clientID, goka.DefaultHasher())
+}

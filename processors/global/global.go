@@ -11,6 +11,7 @@ import (
 	"github.com/lovoo/goka"
 
 	"github.com/orderstream/orderstream/internal/jsoncodec"
+	"github.com/orderstream/orderstream/processors/cache"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/window"
 )
@@ -93,25 +94,31 @@ func ShardKey(source goka.Group, partition int32) string {
 	return fmt.Sprintf("%s/%d", source, partition)
 }
 
-// Define returns the global group graph.
+// Define returns the global group graph. Its table is cached
+// (processors/cache): a shard is written once per flush.
 func Define() *goka.GroupGraph {
-	return goka.DefineGroup(Group,
-		goka.Input(Deltas, new(DeltaCodec), accumulate),
+	a := accumulator{cache.New[Shard](Group, new(ShardCodec))}
+	return cache.Register(goka.DefineGroup(Group,
+		goka.Input(Deltas, new(DeltaCodec), a.accumulate),
 		goka.Persist(jsoncodec.NewOwned[Shard](0)),
-	)
+	), a.table)
 }
 
-func accumulate(ctx goka.Context, msg any) {
+// accumulator adds the deltas to the shards.
+type accumulator struct{ table *cache.Table[Shard] }
+
+func (a accumulator) accumulate(ctx goka.Context, msg any) {
 	d := msg.(*Delta)
-	s, _ := ctx.Value().(*Shard)
-	if s == nil {
-		s = new(Shard)
-	}
-	// A redelivered delta is not applied again, but the value is written
-	// again: the first attempt may have died between the local write and
-	// the table topic.
-	s.Apply(d)
-	ctx.SetValue(s) // s is the table codec's from here on
+	a.table.Update(ctx, func(s *Shard) *Shard {
+		if s == nil {
+			s = new(Shard)
+		}
+		// A redelivered delta is not applied again, but the value is
+		// written again: the first attempt may have died between the
+		// local write and the table topic.
+		s.Apply(d)
+		return s
+	})
 }
 
 // Apply adds d to s unless s has applied it already, and reports whether s

@@ -15,6 +15,7 @@ import (
 
 	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/order"
+	"github.com/orderstream/orderstream/processors/cache"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
 	"github.com/orderstream/orderstream/processors/lifecycle"
@@ -112,28 +113,37 @@ type Stats struct {
 // StatsCodec encodes *Stats.
 type StatsCodec = jsoncodec.Codec[Stats]
 
-// Define returns the restaurant group graph.
+// Define returns the restaurant group graph. Its table is cached
+// (processors/cache): a restaurant is written once per flush, not once per
+// order and status change.
 func Define(cfg Config) *goka.GroupGraph {
-	return goka.DefineGroup(Group,
-		goka.Input(registry.ByRestaurant, new(registry.PlacedCodec), count),
-		goka.Input(lifecycle.ByRestaurant, new(lifecycle.UpdateCodec), tracker{capacity: cfg.capacity()}.track),
+	table := cache.New[Stats](Group, new(StatsCodec))
+	tr := tracker{table: table, capacity: cfg.capacity()}
+	return cache.Register(goka.DefineGroup(Group,
+		goka.Input(registry.ByRestaurant, new(registry.PlacedCodec), counter{table}.count),
+		goka.Input(lifecycle.ByRestaurant, new(lifecycle.UpdateCodec), tr.track),
 		goka.Persist(jsoncodec.NewOwned[Stats](0)),
 		goka.Output(global.Deltas, new(global.DeltaCodec)),
 		goka.Output(lifecycle.Requests, new(lifecycle.RequestCodec)),
-	)
+	), table)
 }
 
-func count(ctx goka.Context, msg any) {
+// counter counts the placed orders.
+type counter struct{ table *cache.Table[Stats] }
+
+func (c counter) count(ctx goka.Context, msg any) {
 	p := msg.(*registry.Placed)
-	s, _ := ctx.Value().(*Stats)
-	if s == nil {
-		s = &Stats{RestaurantID: ctx.Key()}
-	}
-	// A redelivered order is not applied again, but its writes are
-	// repeated: the first attempt may have died before they landed.
-	s.Apply(p)
-	d := s.Delta(p)
-	ctx.SetValue(s) // s is the table codec's from here on
+	var d *global.Delta
+	c.table.Update(ctx, func(s *Stats) *Stats {
+		if s == nil {
+			s = &Stats{RestaurantID: ctx.Key()}
+		}
+		// A redelivered order is not applied again, but its writes are
+		// repeated: the first attempt may have died before they landed.
+		s.Apply(p)
+		d = s.Delta(p)
+		return s
+	})
 	ctx.Emit(global.Deltas, global.ShardKey(Group, ctx.Partition()), d)
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/lovoo/goka"
 
 	"github.com/orderstream/orderstream/order"
+	"github.com/orderstream/orderstream/processors/cache"
 	"github.com/orderstream/orderstream/processors/global"
 	"github.com/orderstream/orderstream/processors/lifecycle"
 )
@@ -19,20 +20,25 @@ const StatusShard goka.Group = "restaurant-status"
 
 // tracker applies the lifecycle's updates to a restaurant and decides on
 // each order placed with it.
-type tracker struct{ capacity int }
+type tracker struct {
+	table    *cache.Table[Stats]
+	capacity int
+}
 
 func (tr tracker) track(ctx goka.Context, msg any) {
 	u := msg.(*lifecycle.Update)
-	s, _ := ctx.Value().(*Stats)
-	if s == nil {
-		s = &Stats{RestaurantID: ctx.Key()}
-	}
-	// A redelivered update is not applied again, but its writes are
-	// repeated, decision included: the first attempt may have died before
-	// they landed.
-	s.Track(u, tr.capacity)
-	r := s.Decision(u, tr.capacity)
-	ctx.SetValue(s) // s is the table codec's from here on
+	var r *lifecycle.Request
+	tr.table.Update(ctx, func(s *Stats) *Stats {
+		if s == nil {
+			s = &Stats{RestaurantID: ctx.Key()}
+		}
+		// A redelivered update is not applied again, but its writes are
+		// repeated, decision included: the first attempt may have died
+		// before they landed.
+		s.Track(u, tr.capacity)
+		r = s.Decision(u, tr.capacity)
+		return s
+	})
 	if r != nil {
 		ctx.Emit(lifecycle.Requests, r.OrderID, r)
 	}

@@ -4,9 +4,11 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync"
 
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/storage"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/orderstream/orderstream/internal/kafkaconf"
 	"github.com/orderstream/orderstream/internal/writeback"
+	"github.com/orderstream/orderstream/processors/cache"
 )
 
 // Config is how processors are built.
@@ -33,21 +36,71 @@ func StoragePath(dataDir string, group goka.Group) string {
 	return filepath.Join(dataDir, "processors", string(group))
 }
 
-// Build creates the processor for gg.
-func Build(cfg Config, gg *goka.GroupGraph, opts ...goka.ProcessorOption) (*goka.Processor, error) {
+// Build creates the processor for gg. If gg's table has a cache
+// (processors/cache), Build attaches it to a producer of its own; call
+// the returned release once the processor stopped.
+func Build(cfg Config, gg *goka.GroupGraph, opts ...goka.ProcessorOption) (p *goka.Processor, release func() error, err error) {
 	group := gg.Group()
 	logger := cfg.Logger.With("processor", string(group))
 	all := append(cfg.Kafka.ProcessorOptions(logger), opts...)
+	build := storage.MemoryBuilder()
 	if cfg.DataDir != "" {
-		all = append(all, goka.WithStorageBuilder(writeback.Builder(StoragePath(cfg.DataDir, group))))
-	} else {
-		all = append(all, goka.WithStorageBuilder(storage.MemoryBuilder()))
+		build = writeback.Builder(StoragePath(cfg.DataDir, group))
 	}
-	p, err := goka.NewProcessor(cfg.Kafka.Brokers, gg, all...)
+	stores := &storages{built: map[storageKey]storage.Storage{}}
+	all = append(all, goka.WithStorageBuilder(stores.wrap(build)))
+	p, err = goka.NewProcessor(cfg.Kafka.Brokers, gg, all...)
 	if err != nil {
-		return nil, fmt.Errorf("create processor %s: %w", group, err)
+		return nil, nil, fmt.Errorf("create processor %s: %w", group, err)
 	}
-	return p, nil
+	release = func() error { return nil }
+	// Without brokers (goka's tester) there is nothing for the cache to
+	// write to: the table writes through, as goka does.
+	if cache.Has(gg) && len(cfg.Kafka.Brokers) > 0 {
+		prod, err := cfg.Kafka.Producer(string(group) + "-cache")
+		if err != nil {
+			return nil, nil, fmt.Errorf("processor %s: table cache producer: %w", group, err)
+		}
+		detach, err := cache.Attach(gg, &cache.Runtime{Storage: stores.get, Producer: prod})
+		if err != nil {
+			return nil, nil, errors.Join(err, prod.Close())
+		}
+		release = func() error {
+			detach()
+			return prod.Close()
+		}
+	}
+	return p, release, nil
+}
+
+// storages records the local storages goka builds, for the table cache.
+type storages struct {
+	mu    sync.Mutex
+	built map[storageKey]storage.Storage
+}
+
+type storageKey struct {
+	topic     string
+	partition int32
+}
+
+func (s *storages) wrap(build storage.Builder) storage.Builder {
+	return func(topic string, partition int32) (storage.Storage, error) {
+		st, err := build(topic, partition)
+		if err == nil {
+			s.mu.Lock()
+			s.built[storageKey{topic, partition}] = st
+			s.mu.Unlock()
+		}
+		return st, err
+	}
+}
+
+func (s *storages) get(topic string, partition int32) (storage.Storage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.built[storageKey{topic, partition}]
+	return st, ok
 }
 
 // Run builds the processor for gg and runs it until ctx ends.
@@ -65,10 +118,15 @@ type Tend func(ctx context.Context, p *goka.Processor) error
 // by the processor stopping under it (goka then still counts the visits
 // in flight after VisitAll returned: a data race).
 func RunTended(ctx context.Context, cfg Config, gg *goka.GroupGraph, tend Tend, opts ...goka.ProcessorOption) error {
-	p, err := Build(cfg, gg, opts...)
+	p, release, err := Build(cfg, gg, opts...)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err := release(); err != nil {
+			cfg.Logger.Warn("closing the table cache", "processor", string(gg.Group()), "err", err)
+		}
+	}()
 	if cfg.Started != nil {
 		cfg.Started(p)
 	}

@@ -25,7 +25,7 @@ func TestStoragePath(t *testing.T) {
 
 func TestBuildInvalidGraph(t *testing.T) {
 	cfg := runner.Config{Logger: slog.New(slog.DiscardHandler)}
-	_, err := runner.Build(cfg, goka.DefineGroup("bad")) // no input
+	_, _, err := runner.Build(cfg, goka.DefineGroup("bad")) // no input
 	if err == nil || !strings.HasPrefix(err.Error(), "create processor bad: ") || errors.Unwrap(err) == nil {
 		t.Fatalf("Build() error = %v, want a wrapped %q error", err, "create processor bad: ")
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/lovoo/goka"
 
 	"github.com/orderstream/orderstream/internal/jsoncodec"
+	"github.com/orderstream/orderstream/processors/cache"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
 	"github.com/orderstream/orderstream/processors/registry"
@@ -37,25 +38,32 @@ type Stats struct {
 type StatsCodec = jsoncodec.Codec[Stats]
 
 // Define returns the user group graph.
+// Its table is cached (processors/cache).
 func Define() *goka.GroupGraph {
-	return goka.DefineGroup(Group,
-		goka.Input(registry.ByUser, new(registry.PlacedCodec), count),
+	c := counter{cache.New[Stats](Group, new(StatsCodec))}
+	return cache.Register(goka.DefineGroup(Group,
+		goka.Input(registry.ByUser, new(registry.PlacedCodec), c.count),
 		goka.Persist(jsoncodec.NewOwned[Stats](0)),
 		goka.Output(global.Deltas, new(global.DeltaCodec)),
-	)
+	), c.table)
 }
 
-func count(ctx goka.Context, msg any) {
+// counter counts a user's orders.
+type counter struct{ table *cache.Table[Stats] }
+
+func (c counter) count(ctx goka.Context, msg any) {
 	p := msg.(*registry.Placed)
-	s, _ := ctx.Value().(*Stats)
-	if s == nil {
-		s = &Stats{UserID: ctx.Key()}
-	}
-	// A redelivered order is not applied again, but its writes are
-	// repeated: the first attempt may have died before they landed.
-	s.Apply(p)
-	first := s.First == p.Seq
-	ctx.SetValue(s) // s is the table codec's from here on
+	var first bool
+	c.table.Update(ctx, func(s *Stats) *Stats {
+		if s == nil {
+			s = &Stats{UserID: ctx.Key()}
+		}
+		// A redelivered order is not applied again, but its writes are
+		// repeated: the first attempt may have died before they landed.
+		s.Apply(p)
+		first = s.First == p.Seq
+		return s
+	})
 	if first {
 		ctx.Emit(global.Deltas, global.ShardKey(Group, ctx.Partition()), &global.Delta{Seq: p.Seq, NewUsers: 1})
 	}

@@ -1,0 +1,244 @@
+package cache_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/lovoo/goka"
+	"github.com/lovoo/goka/codec"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/orderstream/orderstream/internal/broker"
+	"github.com/orderstream/orderstream/internal/jsoncodec"
+	"github.com/orderstream/orderstream/internal/kafkaconf"
+	"github.com/orderstream/orderstream/internal/kgoconf"
+	"github.com/orderstream/orderstream/internal/topics"
+	"github.com/orderstream/orderstream/processors/cache"
+	"github.com/orderstream/orderstream/processors/runner"
+)
+
+const (
+	group goka.Group  = "cache-test"
+	input goka.Stream = "cache-test-in"
+)
+
+var table = string(goka.GroupTable(group))
+
+// tally is the test table's value: messages counted per key.
+type tally struct {
+	Count int64 `json:"count"`
+}
+
+type tallyCodec = jsoncodec.Codec[tally]
+
+// define is a group counting its input per key in a cached table.
+func define() *goka.GroupGraph {
+	t := cache.New[tally](group, new(tallyCodec))
+	return cache.Register(goka.DefineGroup(group,
+		goka.Input(input, new(codec.String), func(ctx goka.Context, _ any) {
+			t.Update(ctx, func(v *tally) *tally {
+				if v == nil {
+					v = new(tally)
+				}
+				v.Count++
+				return v
+			})
+		}),
+		goka.Persist(new(tallyCodec)),
+	), t)
+}
+
+func startBroker(t *testing.T) kafkaconf.Config {
+	t.Helper()
+	b, err := broker.Start(broker.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	kc := kafkaconf.Config{Brokers: []string{b.Addr()}, Partitions: 3, Replication: 1, ClientID: "cache-test"}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := topics.Ensure(ctx, kc, topics.FromGraphs(define())); err != nil {
+		t.Fatal(err)
+	}
+	return kc
+}
+
+func client(t *testing.T, kc kafkaconf.Config, opts ...kgo.Opt) *kgo.Client {
+	t.Helper()
+	base, err := kgoconf.Options(kc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := kgo.NewClient(append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return cl
+}
+
+// produce writes n messages per key.
+func produce(t *testing.T, cl *kgo.Client, keys, n int) {
+	t.Helper()
+	var rs []*kgo.Record
+	for i := range n {
+		for k := range keys {
+			rs = append(rs, &kgo.Record{Topic: string(input), Key: fmt.Appendf(nil, "k%d", k), Value: fmt.Appendf(nil, "%d", i)})
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := cl.ProduceSync(ctx, rs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// run runs the group until stop is called, which returns Run's error.
+func run(t *testing.T, kc kafkaconf.Config, dir string) (stop func() error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- runner.Run(ctx, runner.Config{Kafka: kc, DataDir: dir, Logger: slog.New(slog.DiscardHandler)}, define())
+	}()
+	return func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(time.Minute):
+			t.Fatal("the processor did not stop")
+			return nil
+		}
+	}
+}
+
+// changelog reads the table topic: the latest count per key, and how many
+// records it holds.
+type changelog struct {
+	cl      *kgo.Client
+	latest  map[string]int64
+	records int
+}
+
+func (c *changelog) sum() int64 {
+	var n int64
+	for _, v := range c.latest {
+		n += v
+	}
+	return n
+}
+
+// waitSum reads the changelog until its counts sum to want.
+func (c *changelog) waitSum(t *testing.T, want int64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for c.sum() < want {
+		fs := c.cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			t.Fatalf("table counts sum to %d, want %d", c.sum(), want)
+		}
+		fs.EachError(func(topic string, p int32, err error) { t.Fatalf("fetch %s/%d: %v", topic, p, err) })
+		fs.EachRecord(func(r *kgo.Record) {
+			v, err := new(tallyCodec).Decode(r.Value)
+			if err != nil {
+				t.Fatalf("%s/%d@%d: %v", r.Topic, r.Partition, r.Offset, err)
+			}
+			c.latest[string(r.Key)] = v.(*tally).Count
+			c.records++
+		})
+	}
+	if c.sum() != want {
+		t.Fatalf("table counts sum to %d, want %d", c.sum(), want)
+	}
+}
+
+// waitCommitted waits until the group committed every input message.
+func waitCommitted(t *testing.T, cl *kgo.Client) {
+	t.Helper()
+	adm := kadm.NewClient(cl)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for {
+		ends, err := adm.ListEndOffsets(ctx, string(input))
+		if err != nil {
+			t.Fatal(err)
+		}
+		committed, err := adm.FetchOffsets(ctx, string(group))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := true
+		ends.Each(func(e kadm.ListedOffset) {
+			c, ok := committed.Lookup(e.Topic, e.Partition)
+			all = all && ok && c.At == e.Offset
+		})
+		if all {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the group did not commit every input message")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// The table gets every message exactly once across a stop and a restart,
+// from fewer changelog records than messages, and the group commits only
+// what the table holds.
+func TestCountsOnceAcrossRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a broker and a processor")
+	}
+	for _, tc := range []struct {
+		name     string
+		keys, n  int
+		coalesce bool
+	}{
+		{"hot keys", 4, 1500, true},
+		// More keys per partition than a cache keeps clean: values are
+		// dropped after their flush and read back from the local table.
+		{"more keys than kept", 3*cache.MaxClean + 600, 2, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			kc := startBroker(t)
+			cl := client(t, kc)
+			log := &changelog{cl: client(t, kc, kgo.ConsumeTopics(table), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())), latest: map[string]int64{}}
+			dir := t.TempDir()
+			total := int64(tc.keys * tc.n)
+
+			produce(t, cl, tc.keys, tc.n)
+			stop := run(t, kc, dir)
+			log.waitSum(t, total)
+			if err := stop(); err != nil {
+				t.Fatalf("first run: %v", err)
+			}
+			if tc.coalesce && int64(log.records) >= total/2 {
+				t.Errorf("%d changelog records for %d messages to %d keys: not coalesced", log.records, total, tc.keys)
+			}
+			waitCommitted(t, cl)
+
+			// Restarted on its local state, it goes on from there:
+			// nothing counted twice, nothing lost.
+			produce(t, cl, tc.keys, tc.n)
+			stop = run(t, kc, dir)
+			log.waitSum(t, 2*total)
+			waitCommitted(t, cl)
+			if err := stop(); err != nil {
+				t.Fatalf("second run: %v", err)
+			}
+			log.waitSum(t, 2*total)
+			for k, v := range log.latest {
+				if v != int64(2*tc.n) {
+					t.Fatalf("key %s counted %d times, want %d", k, v, 2*tc.n)
+				}
+			}
+		})
+	}
+}
