@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -186,6 +187,7 @@ func TestFaultInjection(t *testing.T) {
 	t.Logf("orderstream verify (%v):\n%s", time.Since(vstart).Round(time.Millisecond), out)
 	if err != nil {
 		logGroups(t, addr)
+		logErrors(t, logs)
 		// A second look tells differences that stay from a reading that
 		// went wrong.
 		again, aerr := verify()
@@ -302,4 +304,23 @@ func logGroups(t *testing.T, addr string) {
 	if out, err := exec.Command("ss", "-tnp").CombinedOutput(); err == nil {
 		t.Logf("connections:\n%s", out)
 	}
+}
+
+// logErrors logs the ERROR lines of every process log in dir (at most 60),
+// which say why a process gave up on a write.
+func logErrors(t *testing.T, dir string) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+	var lines []string
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(data), "\n") {
+			if strings.Contains(l, "level=ERROR") && len(lines) < 60 {
+				lines = append(lines, filepath.Base(f)+": "+l)
+			}
+		}
+	}
+	t.Logf("ERROR lines of the process logs (%d):\n%s", len(lines), strings.Join(lines, "\n"))
 }

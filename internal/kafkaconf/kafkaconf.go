@@ -140,10 +140,11 @@ func (c Config) TopicManagerBuilder(logger *slog.Logger) goka.TopicManagerBuilde
 	}
 }
 
-// producerBuilder builds goka's producers on franz-go (producer.go).
-func (c Config) producerBuilder() goka.ProducerBuilder {
+// producerBuilder builds goka's producers on franz-go (producer.go);
+// stopOnFailure for processors (see gokaProducer).
+func (c Config) producerBuilder(logger *slog.Logger, stopOnFailure bool) goka.ProducerBuilder {
 	return func(_ []string, clientID string, hasher func() hash.Hash32) (goka.Producer, error) {
-		return c.newGokaProducer(clientID, hasher)
+		return c.newGokaProducer(clientID, hasher, logger, stopOnFailure)
 	}
 }
 
@@ -171,7 +172,7 @@ func (c Config) consumerBuilder() goka.SaramaConsumerBuilder {
 func (c Config) ProcessorOptions(logger *slog.Logger) []goka.ProcessorOption {
 	return []goka.ProcessorOption{
 		goka.WithTopicManagerBuilder(c.TopicManagerBuilder(logger)),
-		goka.WithProducerBuilder(c.producerBuilder()),
+		goka.WithProducerBuilder(c.producerBuilder(logger, true)),
 		goka.WithConsumerGroupBuilder(c.consumerGroupBuilder()),
 		goka.WithConsumerSaramaBuilder(c.consumerBuilder()),
 		goka.WithLogger(Logger(logger)),
@@ -192,7 +193,7 @@ func (c Config) ViewOptions(logger *slog.Logger) []goka.ViewOption {
 func (c Config) EmitterOptions(logger *slog.Logger) []goka.EmitterOption {
 	return []goka.EmitterOption{
 		goka.WithEmitterTopicManagerBuilder(c.TopicManagerBuilder(logger)),
-		goka.WithEmitterProducerBuilder(c.producerBuilder()),
+		goka.WithEmitterProducerBuilder(c.producerBuilder(logger, false)),
 		goka.WithEmitterLogger(Logger(logger)),
 	}
 }

@@ -2,7 +2,10 @@ package kafkaconf
 
 import (
 	"context"
+	"fmt"
 	"hash"
+	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -40,12 +43,30 @@ const (
 // goka's hasher through sarama's hash partitioner arithmetic, so they land
 // where sarama would have put them, and produced idempotently with every
 // acknowledgement required, as the sarama configuration does.
-type gokaProducer struct{ client *kgo.Client }
+//
+// A processor's producer (stopOnFailure) that failed a record fails every
+// record after it. Downstream
+// tables deduplicate by the highest upstream position applied
+// (processors/exactly), so a record that lands after an earlier one of
+// the same upstream partition failed would hide the earlier one for good
+// when it is sent again. goka stops the processor on the failure; until it
+// has, nothing it emits may land. (franz-go fails a partition's buffered
+// records together, but takes new ones after that.) An emitter's producer
+// goes on: a record too large, say, must not stop the order intake.
+type gokaProducer struct {
+	client        *kgo.Client
+	logger        *slog.Logger
+	stopOnFailure bool
+	failed        atomic.Pointer[error] // the first failure
+}
 
-func (c Config) newGokaProducer(clientID string, hasher func() hash.Hash32) (*gokaProducer, error) {
+func (c Config) newGokaProducer(clientID string, hasher func() hash.Hash32, logger *slog.Logger, stopOnFailure bool) (*gokaProducer, error) {
 	opts, err := c.Kgo()
 	if err != nil {
 		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
 	}
 	hash := func(key []byte) uint32 {
 		h := hasher()
@@ -58,6 +79,9 @@ func (c Config) newGokaProducer(clientID string, hasher func() hash.Hash32) (*go
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.ProducerLinger(ProducerLinger),
 		kgo.RecordDeliveryTimeout(ProducerGiveUp),
+		// A topic missing from a metadata response (a broker that has
+		// just restarted) is retried as long as anything else.
+		kgo.UnknownTopicRetries(-1),
 		kgo.MaxBufferedBytes(producerBufferedBytes),
 		kgo.ProducerBatchCompression(kgo.NoCompression()),
 	)
@@ -73,7 +97,7 @@ func (c Config) newGokaProducer(clientID string, hasher func() hash.Hash32) (*go
 		cl.Close()
 		return nil, err
 	}
-	return &gokaProducer{client: cl}, nil
+	return &gokaProducer{client: cl, logger: logger, stopOnFailure: stopOnFailure}, nil
 }
 
 // Emit produces value under key to topic; a nil value is a tombstone.
@@ -84,6 +108,10 @@ func (p *gokaProducer) Emit(topic string, key string, value []byte) *goka.Promis
 // EmitWithHeaders produces value under key, with headers, to topic.
 func (p *gokaProducer) EmitWithHeaders(topic string, key string, value []byte, headers goka.Headers) *goka.Promise {
 	promise, finish := goka.NewPromiseWithFinisher()
+	if err := p.failed.Load(); err != nil {
+		finish(nil, fmt.Errorf("producer stopped after an earlier failure: %w", *err))
+		return promise
+	}
 	r := &kgo.Record{Topic: topic, Key: []byte(key), Value: value}
 	if len(headers) > 0 {
 		r.Headers = make([]kgo.RecordHeader, 0, len(headers))
@@ -93,6 +121,9 @@ func (p *gokaProducer) EmitWithHeaders(topic string, key string, value []byte, h
 	}
 	p.client.Produce(context.Background(), r, func(r *kgo.Record, err error) {
 		if err != nil {
+			if p.stopOnFailure && p.failed.CompareAndSwap(nil, &err) {
+				p.logger.Error("producing failed; failing every later record", "topic", r.Topic, "partition", r.Partition, "err", err)
+			}
 			finish(nil, err)
 			return
 		}
@@ -115,9 +146,9 @@ func (p *gokaProducer) Close() error {
 	return err
 }
 
-// Producer returns a producer as goka's processors and emitters get it,
-// partitioning by goka's default hasher: for writes made beside goka, such
+// Producer returns a producer as goka's processors get it, partitioning
+// by goka's default hasher: for a processor's writes made beside goka, such
 // as a cached table's changelog (processors/cache).
-func (c Config) Producer(clientID string) (goka.Producer, error) {
-	return c.newGokaProducer(clientID, goka.DefaultHasher())
+func (c Config) Producer(clientID string, logger *slog.Logger) (goka.Producer, error) {
+	return c.newGokaProducer(clientID, goka.DefaultHasher(), logger, true)
 }

@@ -57,7 +57,7 @@ func Build(cfg Config, gg *goka.GroupGraph, opts ...goka.ProcessorOption) (p *go
 	// Without brokers (goka's tester) there is nothing for the cache to
 	// write to: the table writes through, as goka does.
 	if cache.Has(gg) && len(cfg.Kafka.Brokers) > 0 {
-		prod, err := cfg.Kafka.Producer(string(group) + "-cache")
+		prod, err := cfg.Kafka.Producer(string(group)+"-cache", logger)
 		if err != nil {
 			return nil, nil, fmt.Errorf("processor %s: table cache producer: %w", group, err)
 		}

@@ -1,0 +1,76 @@
+package kafkaconf_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lovoo/goka"
+	"github.com/lovoo/goka/codec"
+
+	"github.com/orderstream/orderstream/internal/broker"
+	"github.com/orderstream/orderstream/internal/kafkaconf"
+	"github.com/orderstream/orderstream/internal/topics"
+)
+
+// A processor's producer fails every record after one failed, so nothing
+// lands behind a lost record; an emitter's producer goes on.
+func TestProducerStopsAfterAFailure(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a broker")
+	}
+	b, err := broker.Start(broker.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	kc := kafkaconf.Config{Brokers: []string{b.Addr()}, Partitions: 3, Replication: 1, ClientID: "producer-test"}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const topic = "producer-test"
+	if _, err := topics.Ensure(ctx, kc, []topics.Spec{{Name: topic}}); err != nil {
+		t.Fatal(err)
+	}
+	tooLarge := bytes.Repeat([]byte("x"), 2<<20) // over the 1 MiB batch limit
+	wait := func(p *goka.Promise) error {
+		done := make(chan error, 1)
+		p.Then(func(err error) { done <- err })
+		select {
+		case err := <-done:
+			return err
+		case <-ctx.Done():
+			t.Fatal("no answer from the producer")
+			return nil
+		}
+	}
+
+	p, err := kc.Producer("processor-producer", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := wait(p.Emit(topic, "k", []byte("small"))); err != nil {
+		t.Fatalf("first record: %v", err)
+	}
+	if err := wait(p.Emit(topic, "k", tooLarge)); err == nil {
+		t.Fatal("a record over the size limit was produced")
+	}
+	if err := wait(p.Emit(topic, "k", []byte("small"))); err == nil || !strings.Contains(err.Error(), "earlier failure") {
+		t.Fatalf("record after a failure: err %v, want it failed for the earlier failure", err)
+	}
+
+	em, err := goka.NewEmitter(kc.Brokers, topic, new(codec.Bytes), kc.EmitterOptions(slog.New(slog.DiscardHandler))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer em.Finish()
+	if err := em.EmitSync("k", tooLarge); err == nil {
+		t.Fatal("the emitter produced a record over the size limit")
+	}
+	if err := em.EmitSync("k", []byte("small")); err != nil {
+		t.Fatalf("emitter after a failure: %v", err)
+	}
+}
