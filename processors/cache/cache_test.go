@@ -15,7 +15,7 @@ import (
 	"github.com/orderstream/orderstream/internal/broker"
 	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/internal/kafkaconf"
-	"github.com/orderstream/orderstream/internal/kgoconf"
+	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/internal/topics"
 	"github.com/orderstream/orderstream/processors/cache"
 	"github.com/orderstream/orderstream/processors/runner"
@@ -66,20 +66,6 @@ func startBroker(t *testing.T) kafkaconf.Config {
 		t.Fatal(err)
 	}
 	return kc
-}
-
-func client(t *testing.T, kc kafkaconf.Config, opts ...kgo.Opt) *kgo.Client {
-	t.Helper()
-	base, err := kgoconf.Options(kc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := kgo.NewClient(append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
-	return cl
 }
 
 // produce writes n messages per key.
@@ -208,8 +194,8 @@ func TestCountsOnceAcrossRestart(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			kc := startBroker(t)
-			cl := client(t, kc)
-			log := &changelog{cl: client(t, kc, kgo.ConsumeTopics(table), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())), latest: map[string]int64{}}
+			cl := testutil.KafkaClient(t, kc)
+			log := &changelog{cl: testutil.KafkaClient(t, kc, kgo.ConsumeTopics(table), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())), latest: map[string]int64{}}
 			dir := t.TempDir()
 			total := int64(tc.keys * tc.n)
 

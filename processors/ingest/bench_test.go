@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/orderstream/orderstream/internal/kafkaconf"
+	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/processors/ingest"
 	"github.com/orderstream/orderstream/processors/runner"
 )
@@ -35,7 +36,7 @@ func BenchmarkThroughput(b *testing.B) {
 	for _, st := range stages {
 		b.Run(st.name, func(b *testing.B) {
 			kc := startBroker(b)
-			producer := newClient(b, kc, kgo.RecordPartitioner(kgo.RoundRobinPartitioner()), kgo.ProducerLinger(5*time.Millisecond))
+			producer := testutil.KafkaClient(b, kc, kgo.RecordPartitioner(kgo.RoundRobinPartitioner()), kgo.ProducerLinger(5*time.Millisecond))
 			var records []*kgo.Record
 			for i := range b.N {
 				value := []byte(fmt.Sprintf(`{"order_id":"o-%d","restaurant_id":"r-%d","user_id":"u-%d","items":[{"sku":"s","qty":1,"price_cents":5}],"total_cents":5,"placed_at":"2025-03-14T12:00:00Z"}`, i, i%50, i%5000))
@@ -45,7 +46,7 @@ func BenchmarkThroughput(b *testing.B) {
 				records = append(records, &kgo.Record{Topic: "orders", Key: []byte(fmt.Sprintf("r-%d", i%50)), Value: value})
 			}
 			produce(b, producer, records)
-			reader := newClient(b, kc, kgo.ConsumeTopics("orders-by-id", "orders-dlq"), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+			reader := testutil.KafkaClient(b, kc, kgo.ConsumeTopics("orders-by-id", "orders-dlq"), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
 
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)

@@ -16,6 +16,7 @@ import (
 	"github.com/orderstream/orderstream/internal/broker"
 	"github.com/orderstream/orderstream/internal/kafkaconf"
 	"github.com/orderstream/orderstream/internal/kgoconf"
+	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/internal/topics"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
@@ -39,20 +40,6 @@ func startBroker(t testing.TB) kafkaconf.Config {
 		t.Fatal(err)
 	}
 	return kc
-}
-
-func newClient(t testing.TB, kc kafkaconf.Config, opts ...kgo.Opt) *kgo.Client {
-	t.Helper()
-	base, err := kgoconf.Options(kc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := kgo.NewClient(append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
-	return cl
 }
 
 // produce writes records to "orders" on the partitions they name, as a
@@ -99,7 +86,7 @@ func mixed(rng *rand.Rand, n, first int) []*kgo.Record {
 // want records and no more arrive for a moment.
 func readAll(t testing.TB, kc kafkaconf.Config, topic string, want int) []*kgo.Record {
 	t.Helper()
-	cl := newClient(t, kc, kgo.ConsumeTopics(topic), kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+	cl := testutil.KafkaClient(t, kc, kgo.ConsumeTopics(topic), kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	var out []*kgo.Record
 	deadline := time.Now().Add(60 * time.Second)
@@ -158,7 +145,7 @@ func TestRunExactlyOnce(t *testing.T) {
 		t.Skip("starts a broker")
 	}
 	kc := startBroker(t)
-	producer := newClient(t, kc, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	producer := testutil.KafkaClient(t, kc, kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	rng := rand.New(rand.NewPCG(7, 7))
 	calls := new(invalidCalls)
 	h := ingest.Hooks{Invalid: calls.invalid}
