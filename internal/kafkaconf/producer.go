@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -50,14 +51,18 @@ const (
 // (processors/exactly), so a record that lands after an earlier one of
 // the same upstream partition failed would hide the earlier one for good
 // when it is sent again. goka stops the processor on the failure; until it
-// has, nothing it emits may land. (franz-go fails a partition's buffered
-// records together, but takes new ones after that.) An emitter's producer
+// has, nothing it emits may land. franz-go fails a partition's buffered
+// records together, but takes new ones after that, and tells of the failure
+// asynchronously: records produced meanwhile are buffered while the client
+// reloads its producer id, and are purged along with everything else
+// buffered. An emitter's producer
 // goes on: a record too large, say, must not stop the order intake.
 type gokaProducer struct {
 	client        *kgo.Client
 	logger        *slog.Logger
 	stopOnFailure bool
 	failed        atomic.Pointer[error] // the first failure
+	topics        sync.Map              // every topic produced to
 }
 
 func (c Config) newGokaProducer(clientID string, hasher func() hash.Hash32, logger *slog.Logger, stopOnFailure bool) (*gokaProducer, error) {
@@ -112,6 +117,11 @@ func (p *gokaProducer) EmitWithHeaders(topic string, key string, value []byte, h
 		finish(nil, fmt.Errorf("producer stopped after an earlier failure: %w", *err))
 		return promise
 	}
+	if p.stopOnFailure {
+		if _, known := p.topics.Load(topic); !known {
+			p.topics.Store(topic, true)
+		}
+	}
 	r := &kgo.Record{Topic: topic, Key: []byte(key), Value: value}
 	if len(headers) > 0 {
 		r.Headers = make([]kgo.RecordHeader, 0, len(headers))
@@ -123,6 +133,7 @@ func (p *gokaProducer) EmitWithHeaders(topic string, key string, value []byte, h
 		if err != nil {
 			if p.stopOnFailure && p.failed.CompareAndSwap(nil, &err) {
 				p.logger.Error("producing failed; failing every later record", "topic", r.Topic, "partition", r.Partition, "err", err)
+				go p.purge()
 			}
 			finish(nil, err)
 			return
@@ -134,6 +145,16 @@ func (p *gokaProducer) EmitWithHeaders(topic string, key string, value []byte, h
 		}, nil)
 	})
 	return promise
+}
+
+// purge fails every record still buffered (not in flight).
+func (p *gokaProducer) purge() {
+	var topics []string
+	p.topics.Range(func(t, _ any) bool {
+		topics = append(topics, t.(string))
+		return true
+	})
+	p.client.PurgeTopicsFromProducing(topics...)
 }
 
 // Close waits for the buffered records (at most a minute), then closes
