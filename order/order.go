@@ -180,8 +180,11 @@ func (o *Order) Validate() error {
 // Parse decodes and validates one record of the "orders" topic.
 func Parse(data []byte) (*Order, error) {
 	var o Order
-	if err := json.Unmarshal(data, &o); err != nil {
-		return nil, invalid(ReasonMalformed, "%v", err)
+	if !o.DecodeJSON(data) { // the common form, decoded by hand
+		o = Order{}
+		if err := json.Unmarshal(data, &o); err != nil {
+			return nil, invalid(ReasonMalformed, "%v", err)
+		}
 	}
 	if err := o.Validate(); err != nil {
 		return nil, err

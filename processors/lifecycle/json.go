@@ -195,6 +195,45 @@ func (u *Update) DecodeJSON(data []byte) bool {
 	return s.Done()
 }
 
+// AppendJSON appends r as Marshal encodes it, without reflection: the
+// registry and the restaurant processor emit requests for every order.
+func (r *Request) AppendJSON(b []byte) ([]byte, error) {
+	if b == nil {
+		b = make([]byte, 0, 160+len(r.OrderID)+len(r.Reason)+len(r.RestaurantID)+len(r.UserID))
+	}
+	var err error
+	b = append(b, `{"order_id":`...)
+	if b, err = jsoncodec.AppendString(b, r.OrderID); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"status":`...)
+	if b, err = jsoncodec.AppendString(b, string(r.Status)); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"at":`...)
+	if b, err = jsoncodec.AppendTime(b, r.At); err != nil {
+		return nil, err
+	}
+	for _, f := range [...]struct{ key, value string }{
+		{`,"reason":`, r.Reason},
+		{`,"restaurant_id":`, r.RestaurantID},
+		{`,"user_id":`, r.UserID},
+	} {
+		if f.value == "" { // omitempty
+			continue
+		}
+		b = append(b, f.key...)
+		if b, err = jsoncodec.AppendString(b, f.value); err != nil {
+			return nil, err
+		}
+	}
+	if r.TotalCents != 0 {
+		b = append(b, `,"total_cents":`...)
+		b = jsoncodec.AppendInt(b, r.TotalCents)
+	}
+	return append(b, '}'), nil
+}
+
 // DecodeJSON decodes data as Marshal writes a request of plain strings
 // and a UTC time, reporting false for anything else (the codec then
 // unmarshals it).

@@ -29,11 +29,11 @@ func TestAppendJSONMatchesMarshal(t *testing.T) {
 		return lifecycle.Change{OrderID: str(), RestaurantID: str(), UserID: str(), Status: order.Status(str()), At: tm(), Reason: str(), Seq: seq()}
 	}
 	encoded := 0
-	for i := range 1500 {
+	for i := range 2000 {
 		var v interface {
 			AppendJSON([]byte) ([]byte, error)
 		}
-		switch i % 3 {
+		switch i % 4 {
 		case 0:
 			o := &lifecycle.Order{OrderID: str(), RestaurantID: str(), UserID: str(), TotalCents: num(), Status: order.Status(str())}
 			if i%2 == 0 {
@@ -54,6 +54,9 @@ func TestAppendJSONMatchesMarshal(t *testing.T) {
 				u.PrepMs, u.DeliveryMs = num(), num()
 			}
 			v = u
+		case 3:
+			v = &lifecycle.Request{OrderID: str(), Status: order.Status(str()), At: tm(), Reason: str(),
+				RestaurantID: str(), UserID: str(), TotalCents: num()}
 		}
 		if testutil.SameAsMarshal(t, v) {
 			encoded++

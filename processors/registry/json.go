@@ -2,8 +2,22 @@ package registry
 
 import (
 	"github.com/orderstream/orderstream/internal/jsoncodec"
-	"github.com/orderstream/orderstream/order"
 )
+
+// AppendJSON appends p as Marshal encodes it, without reflection: the
+// registry emits every placed order twice.
+func (p *Placed) AppendJSON(b []byte) ([]byte, error) {
+	if b == nil {
+		b = make([]byte, 0, 224+48*len(p.Order.Items))
+	}
+	b = append(b, `{"order":`...)
+	b, err := p.Order.AppendJSON(b)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, `,"seq":`...)
+	return append(p.Seq.AppendJSON(b), '}'), nil
+}
 
 // DecodeJSON decodes data as Marshal writes a placed order of plain
 // strings and a UTC time, reporting false for anything else (the codec
@@ -11,39 +25,64 @@ import (
 // every order.
 func (p *Placed) DecodeJSON(data []byte) bool {
 	s := jsoncodec.NewScanner(data)
-	o := &p.Order
-	s.Lit(`{"order":{"order_id":`)
-	o.OrderID = s.String()
-	s.Lit(`,"restaurant_id":`)
-	o.RestaurantID = s.String()
-	s.Lit(`,"user_id":`)
-	o.UserID = s.String()
-	s.Lit(`,"items":`)
-	if !s.Maybe("null") {
-		s.Lit("[")
-		o.Items = []order.Item{}
-		for i := 0; s.OK() && !s.Peek(']'); i++ {
-			if i > 0 {
-				s.Lit(",")
-			}
-			var it order.Item
-			s.Lit(`{"sku":`)
-			it.SKU = s.String()
-			s.Lit(`,"qty":`)
-			it.Qty = s.Int()
-			s.Lit(`,"price_cents":`)
-			it.PriceCents = s.Int()
-			s.Lit("}")
-			o.Items = append(o.Items, it)
-		}
-		s.Lit("]")
-	}
-	s.Lit(`,"total_cents":`)
-	o.TotalCents = s.Int()
-	s.Lit(`,"placed_at":`)
-	o.PlacedAt = s.Time()
-	s.Lit(`},"seq":`)
+	s.Lit(`{"order":`)
+	p.Order.ScanJSON(&s)
+	s.Lit(`,"seq":`)
 	p.Seq.ScanJSON(&s)
+	s.Lit("}")
+	return s.Done()
+}
+
+// AppendJSON appends e as Marshal encodes it, without reflection: the
+// registry writes one entry per order.
+func (e *Entry) AppendJSON(b []byte) ([]byte, error) {
+	if b == nil {
+		b = make([]byte, 0, 224)
+	}
+	var err error
+	b = append(b, `{"order_id":`...)
+	if b, err = jsoncodec.AppendString(b, e.OrderID); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"restaurant_id":`...)
+	if b, err = jsoncodec.AppendString(b, e.RestaurantID); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"user_id":`...)
+	if b, err = jsoncodec.AppendString(b, e.UserID); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"total_cents":`...)
+	b = jsoncodec.AppendInt(b, e.TotalCents)
+	b = append(b, `,"placed_at":`...)
+	if b, err = jsoncodec.AppendTime(b, e.PlacedAt); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"source":`...)
+	b = e.Source.AppendJSON(b)
+	b = append(b, `,"at":`...)
+	return append(e.At.AppendJSON(b), '}'), nil
+}
+
+// DecodeJSON decodes data as Marshal writes an entry of plain strings and
+// a UTC time, reporting false for anything else (the codec then
+// unmarshals it).
+func (e *Entry) DecodeJSON(data []byte) bool {
+	s := jsoncodec.NewScanner(data)
+	s.Lit(`{"order_id":`)
+	e.OrderID = s.String()
+	s.Lit(`,"restaurant_id":`)
+	e.RestaurantID = s.String()
+	s.Lit(`,"user_id":`)
+	e.UserID = s.String()
+	s.Lit(`,"total_cents":`)
+	e.TotalCents = s.Int()
+	s.Lit(`,"placed_at":`)
+	e.PlacedAt = s.Time()
+	s.Lit(`,"source":`)
+	e.Source.ScanJSON(&s)
+	s.Lit(`,"at":`)
+	e.At.ScanJSON(&s)
 	s.Lit("}")
 	return s.Done()
 }
