@@ -104,9 +104,11 @@ func runLatency(ctx context.Context, cfg Config, w io.Writer) (_ []Latency, err 
 		return nil, err
 	}
 	var probes []*probe
+	start, cpu := time.Now(), cpuTime()
 	labelled(ctx, "probes", func(ctx context.Context) {
 		probes, err = runProbes(ctx, cfg, sys)
 	})
+	busy := float64(cpuTime()-cpu) / float64(time.Since(start))
 	err = errors.Join(err, stopProfile(), stopBackground())
 	if err != nil {
 		return nil, err
@@ -119,7 +121,7 @@ func runLatency(ctx context.Context, cfg Config, w io.Writer) (_ []Latency, err 
 	}
 	var out []Latency
 	for _, viaHTTP := range []bool{true, false} {
-		l := Latency{Path: PathEmit, Background: cfg.Rate, Achieved: achieved}
+		l := Latency{Path: PathEmit, Background: cfg.Rate, Achieved: achieved, Cores: busy}
 		if viaHTTP {
 			l.Path = PathHTTP
 		}

@@ -120,6 +120,11 @@ type Latency struct {
 	// Background is the order rate asked of the simulator, Achieved what
 	// it placed.
 	Background, Achieved float64
+	// Cores is how many cores the whole system (one process: broker,
+	// processors, views, HTTP, simulator, probes) kept busy while probing:
+	// user and system time over wall time. It moves less than the p99
+	// from run to run.
+	Cores float64
 	// Hops splits the path by the timestamps of the records the probe
 	// order caused on each topic.
 	Hops []Hop
@@ -192,8 +197,8 @@ func (r Report) Print(w io.Writer) {
 		throughputRow(tw, ScenarioThroughput, t, baseline)
 	}
 	for _, l := range r.Latency {
-		fmt.Fprintf(tw, "latency\t%s\tp50 %s  p99 %s  max %s\t%d probes; background %g/s asked, %.0f/s placed\n",
-			l.Path, ms(l.P(0.5)), ms(l.P(0.99)), ms(l.P(1)), len(l.Samples), l.Background, l.Achieved)
+		fmt.Fprintf(tw, "latency\t%s\tp50 %s  p99 %s  max %s\t%d probes; background %g/s asked, %.0f/s placed; CPU %.2f cores\n",
+			l.Path, ms(l.P(0.5)), ms(l.P(0.99)), ms(l.P(1)), len(l.Samples), l.Background, l.Achieved, l.Cores)
 		for _, h := range l.Hops {
 			fmt.Fprintf(tw, "\t  %s\tp50 %s  p99 %s\t\n", h.Name, ms(h.P50), ms(h.P99))
 		}
