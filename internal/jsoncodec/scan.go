@@ -38,6 +38,9 @@ func (s *Scanner) OK() bool { return !s.bad }
 // Done reports whether everything was as expected and all of data read.
 func (s *Scanner) Done() bool { return !s.bad && s.i == len(s.data) }
 
+// Fail marks what was read as not as expected.
+func (s *Scanner) Fail() { s.bad = true }
+
 // Lit reads lit.
 func (s *Scanner) Lit(lit string) {
 	if s.bad || len(s.data)-s.i < len(lit) || string(s.data[s.i:s.i+len(lit)]) != lit {

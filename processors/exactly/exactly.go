@@ -78,6 +78,33 @@ func keyLess(x, y int32) bool {
 	return string(strconv.AppendInt(bx[:0], int64(x), 10)) < string(strconv.AppendInt(by[:0], int64(y), 10))
 }
 
+// ScanJSON reads a as AppendJSON writes it: null, or an object whose keys
+// are partitions written as Marshal writes them (no sign but a minus, no
+// leading zeros), each once. Anything else fails s.
+func (a *Applied) ScanJSON(s *jsoncodec.Scanner) {
+	if s.Maybe("null") {
+		*a = nil
+		return
+	}
+	s.Lit("{")
+	m := Applied{}
+	for i := 0; s.OK() && !s.Peek('}'); i++ {
+		if i > 0 {
+			s.Lit(",")
+		}
+		k := s.String()
+		p, err := strconv.ParseInt(k, 10, 32)
+		if _, dup := m[int32(p)]; err != nil || dup || strconv.FormatInt(p, 10) != k {
+			s.Fail()
+			break
+		}
+		s.Lit(":")
+		m[int32(p)] = s.Int()
+	}
+	s.Lit("}")
+	*a = m
+}
+
 // AppendJSON appends p as JSON.
 func (p Pos) AppendJSON(b []byte) []byte {
 	b = append(b, `{"partition":`...)

@@ -260,3 +260,48 @@ func (r *Request) DecodeJSON(data []byte) bool {
 	s.Lit("}")
 	return s.Done()
 }
+
+// DecodeJSON decodes data as AppendJSON writes an order of plain strings
+// and UTC times, reporting false for anything else (the codec then
+// unmarshals it). The lifecycle reads an order's stored value for every
+// request.
+func (o *Order) DecodeJSON(data []byte) bool {
+	s := jsoncodec.NewScanner(data)
+	s.Lit(`{"order_id":`)
+	o.OrderID = s.String()
+	s.Lit(`,"restaurant_id":`)
+	o.RestaurantID = s.String()
+	s.Lit(`,"user_id":`)
+	o.UserID = s.String()
+	s.Lit(`,"total_cents":`)
+	o.TotalCents = s.Int()
+	s.Lit(`,"status":`)
+	o.Status = order.Status(s.String())
+	s.Lit(`,"history":`)
+	if !s.Maybe("null") {
+		s.Lit("[")
+		o.History = []Entry{}
+		for i := 0; s.OK() && !s.Peek(']'); i++ {
+			if i > 0 {
+				s.Lit(",")
+			}
+			var e Entry
+			s.Lit(`{"status":`)
+			e.Status = order.Status(s.String())
+			s.Lit(`,"at":`)
+			e.At = s.Time()
+			if s.Maybe(`,"reason":`) {
+				e.Reason = s.String()
+			}
+			s.Lit(`,"seq":`)
+			e.Seq.ScanJSON(&s)
+			s.Lit("}")
+			o.History = append(o.History, e)
+		}
+		s.Lit("]")
+	}
+	s.Lit(`,"applied":`)
+	o.Applied.ScanJSON(&s)
+	s.Lit("}")
+	return s.Done()
+}

@@ -2,6 +2,7 @@ package lifecycle_test
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 
@@ -98,6 +99,24 @@ func BenchmarkMarshalOrder(b *testing.B) {
 
 var _ jsoncodec.Appender = (*lifecycle.Update)(nil)
 
+// TestFastDecodeApplied: partitions written other than as Marshal writes
+// them, or twice, are left to Unmarshal.
+func TestFastDecodeApplied(t *testing.T) {
+	for _, applied := range []string{`null`, `{}`, `{"0":1}`, `{"-1":2,"10":3,"2":4}`, `{"01":5}`, `{"+1":5}`, `{"1":5,"1":6}`,
+		`{"2147483648":1}`, `{"-0":1}`, `{"1":5,}`, `{"1" :5}`, `{"a":5}`} {
+		data := []byte(`{"order_id":"o-1","restaurant_id":"r-1","user_id":"u-1","total_cents":1,"status":"placed","history":[],"applied":` + applied + `}`)
+		var want lifecycle.Order
+		wantErr := json.Unmarshal(data, &want)
+		got, err := lifecycle.OrderCodec{}.Decode(data)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("%s: error %v, Unmarshal error %v", applied, err, wantErr)
+		}
+		if err == nil && !reflect.DeepEqual(got, &want) {
+			t.Errorf("%s: decoded %+v, Unmarshal %+v", applied, got, &want)
+		}
+	}
+}
+
 // TestFastDecode: the codecs' fast paths decode what Unmarshal decodes.
 func TestFastDecode(t *testing.T) {
 	strs := []string{"", "plain", "o-1", "restaurant at capacity: 10 open orders", "<b> & co", `q"uote`, "naïve", "bad \xff"}
@@ -113,7 +132,19 @@ func TestFastDecode(t *testing.T) {
 	var changes []*lifecycle.Change
 	var updates []*lifecycle.Update
 	var requests []*lifecycle.Request
-	for range 300 {
+	var orders []*lifecycle.Order
+	for i := range 300 {
+		o := &lifecycle.Order{OrderID: str(), RestaurantID: str(), UserID: str(), TotalCents: num(), Status: order.Status(str())}
+		if i%4 != 0 {
+			o.History = []lifecycle.Entry{}
+			o.Applied = exactly.Applied{}
+			for range r.IntN(5) {
+				o.History = append(o.History, lifecycle.Entry{Status: order.Status(str()), At: tm(), Reason: str(),
+					Seq: exactly.Pos{Partition: r.Int32N(20) - 1, Offset: num()}})
+				o.Applied[r.Int32N(14)-2] = num()
+			}
+		}
+		orders = append(orders, o)
 		c := change()
 		changes = append(changes, &c)
 		updates = append(updates, &lifecycle.Update{Change: change(), From: order.Status(str()), PrepMs: num(), DeliveryMs: num(), Dropped: r.IntN(2) == 0})
@@ -121,6 +152,7 @@ func TestFastDecode(t *testing.T) {
 			RestaurantID: str(), UserID: str(), TotalCents: num()})
 	}
 	t.Run("change", func(t *testing.T) { testutil.CheckFastDecode(t, changes, 60) })
+	t.Run("order", func(t *testing.T) { testutil.CheckFastDecode(t, orders, 60) })
 	t.Run("update", func(t *testing.T) { testutil.CheckFastDecode(t, updates, 60) })
 	t.Run("request", func(t *testing.T) { testutil.CheckFastDecode(t, requests, 60) })
 }

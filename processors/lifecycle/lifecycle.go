@@ -127,7 +127,11 @@ func Define(h Hooks) *goka.GroupGraph {
 	return goka.DefineGroup(Group,
 		goka.Input(Requests, new(RequestCodec), h.apply),
 		goka.Visitor(VisitRetire, retire),
-		goka.Persist(jsoncodec.NewOwned[Order](0)),
+		// Not jsoncodec.Owned: an order's next request comes seconds to
+		// minutes after the last, when the value it encoded is long
+		// forgotten under load, and keeping it cost more than the hand
+		// decoding it saves (BenchmarkTableCodec).
+		goka.Persist(new(OrderCodec)),
 		goka.Output(Changes, new(ChangeCodec)),
 		goka.Output(ByRestaurant, new(UpdateCodec)),
 	)
@@ -146,7 +150,7 @@ func (h Hooks) apply(ctx goka.Context, msg any) {
 		h.Refused(r, current, out.Verdict)
 	}
 	if next != nil {
-		ctx.SetValue(next) // next is the table codec's from here on
+		ctx.SetValue(next)
 	}
 	if u := out.Update; u != nil {
 		if !u.Dropped {
