@@ -7,6 +7,8 @@ import (
 
 	json "github.com/go-json-experiment/json/v1"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/orderstream/orderstream/internal/jsoncodec"
 )
 
 // counts are what a table value counts: orders, and users (global).
@@ -79,11 +81,20 @@ func (t *tableSum) reached(ctx context.Context, want counts) (bool, error) {
 
 func (t *tableSum) Close() { t.client.Close() }
 
-// countsOf decodes the top-level "orders" and "users" of a restaurant,
-// user or global table value. It skips every other field rather than
-// decoding the whole value: the poller runs beside the subject and its
-// CPU is charged to it.
+// countsOf reads the top-level "orders" and "users" of a restaurant,
+// user or global table value, and nothing else: the poller runs beside the
+// subject and its CPU is charged to it.
 func countsOf(b []byte) (counts, error) {
+	// Restaurant and user values start with their id and orders, as
+	// their AppendJSON writes them.
+	s := jsoncodec.NewScanner(b)
+	if s.Maybe(`{"restaurant_id":`) || s.Maybe(`{"user_id":`) {
+		_ = s.String() // the id
+		s.Lit(`,"orders":`)
+		if n := s.Int(); s.OK() {
+			return counts{orders: n}, nil
+		}
+	}
 	var v struct {
 		Orders int64 `json:"orders"`
 		Users  int64 `json:"users"`
