@@ -28,7 +28,6 @@ import (
 
 	"github.com/lovoo/goka/storage"
 	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/filter"
 	ldbiter "github.com/syndtr/goleveldb/leveldb/iterator"
 	"github.com/syndtr/goleveldb/leveldb/opt"
 	"github.com/syndtr/goleveldb/leveldb/util"
@@ -46,12 +45,7 @@ const (
 // of a view's cold restore (with compaction, over half). Databases written
 // with compression are read all the same: each block says how it is
 // stored.
-//
-// A Bloom filter of 10 bits per key, as Kafka Streams configures RocksDB:
-// the registry and the lifecycle look up every new order id, a key no
-// table file holds, and without a filter each lookup searches a table file
-// of every level. Tables written without a filter are read all the same.
-var Options = &opt.Options{Compression: opt.NoCompression, Filter: filter.NewBloomFilter(10)}
+var Options = &opt.Options{Compression: opt.NoCompression}
 
 // offsetKey is where goka's LevelDB storage keeps the table offset; using
 // the same key and format keeps existing data directories readable.

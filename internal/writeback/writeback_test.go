@@ -8,8 +8,6 @@ import (
 
 	"github.com/lovoo/goka/storage"
 	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/opt"
-	"github.com/syndtr/goleveldb/leveldb/util"
 )
 
 // open opens a write-back storage on a database in dir.
@@ -277,43 +275,6 @@ func BenchmarkTableUpdate(b *testing.B) {
 				}
 				must(b, s.Set(key, value))
 				must(b, s.SetOffset(int64(i)))
-				i++
-			}
-		})
-	}
-}
-
-// BenchmarkNewKey is the registry's and the lifecycle's lookup of a new
-// order id, one no table holds yet, in a table that holds 300k orders.
-// Without a Bloom filter is the baseline.
-func BenchmarkNewKey(b *testing.B) {
-	value := make([]byte, 300) // about a registry entry
-	for _, c := range []struct {
-		name    string
-		options *opt.Options
-	}{
-		{"no-filter", &opt.Options{Compression: opt.NoCompression}},
-		{"bloom", Options},
-	} {
-		b.Run(c.name, func(b *testing.B) {
-			defer func(o *opt.Options) { Options = o }(Options)
-			Options = c.options
-			s, err := Builder(b.TempDir())("table", 0)
-			must(b, err)
-			must(b, s.Open())
-			defer s.Close()
-			i := 0
-			for ; i < 300_000; i++ {
-				must(b, s.Set("o-"+strconv.Itoa(i), value))
-			}
-			must(b, s.MarkRecovered())
-			// Flushed, and compacted as a running table would be.
-			must(b, s.(*Storage).Flush())
-			must(b, s.(*Storage).db.CompactRange(util.Range{}))
-			for b.Loop() {
-				if _, err := s.Get("o-" + strconv.Itoa(i)); err != nil {
-					b.Fatal(err)
-				}
 				i++
 			}
 		})
