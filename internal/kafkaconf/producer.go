@@ -12,18 +12,20 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/lovoo/goka"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
 )
 
 // Producer tuning. goka's own producer is sarama's async producer: six
-// goroutines and channel hand-offs per message, and (idempotent) one
-// request in flight per broker, so every batch waits for the previous
-// one's acknowledgement. franz-go's producer keeps up to five idempotent
-// requests in flight and batches per partition without hand-offs.
+// goroutines and channel hand-offs per message. franz-go's producer batches
+// per partition without hand-offs; an emitter's keeps up to five
+// idempotent requests in flight per broker, a processor's one, as sarama
+// did (see oneProduceInFlight).
 const (
 	// ProducerLinger is how long a partition's batch waits for more
 	// records before a request is built. None: a batch goes out as soon
 	// as the connection takes a request, and records produced while
-	// requests are in flight batch up by themselves. Against 1ms it
+	// a request is in flight batch up by themselves. Against 1ms it
 	// halved the median POST-to-view latency (10 -> 5.4-6.4ms at 1000
 	// orders/s) at no clear CPU cost (BENCHMARKS.md).
 	ProducerLinger = 0
@@ -90,6 +92,9 @@ func (c Config) newGokaProducer(clientID string, hasher func() hash.Hash32, logg
 		kgo.MaxBufferedBytes(producerBufferedBytes),
 		kgo.ProducerBatchCompression(kgo.NoCompression()),
 	)
+	if stopOnFailure {
+		opts = append(opts, kgo.MaxVersions(oneProduceInFlight()))
+	}
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, err
@@ -103,6 +108,27 @@ func (c Config) newGokaProducer(clientID string, hasher func() hash.Hash32, logg
 		return nil, err
 	}
 	return &gokaProducer{client: cl, logger: logger, stopOnFailure: stopOnFailure}, nil
+}
+
+// oneProduceInFlight returns the newest request versions but for Produce,
+// held at v3 (Kafka 0.11, idempotence included; every broker since serves
+// it, Kafka 4 too): with it franz-go keeps one idempotent produce request
+// in flight per broker instead of five, as sarama did (Net.MaxOpenRequests
+// above). A processor's output must land in the order it was produced:
+// downstream tables take an upstream position at or below the highest
+// applied as a redelivery. Idempotence keeps five requests in order only
+// while the broker remembers the producer's sequence numbers; a broker
+// that forgot them (a kill -9 of the embedded broker, a real one whose log
+// lost the producer's state) takes any first sequence (KIP-360), so a
+// request that failed may land after the next one. The fault test saw it:
+// after a broker kill a registry batch landed after the batch that followed
+// it, and the restaurant and user tables missed about a hundred orders. With
+// one request in flight a batch is only sent once the previous one is
+// acknowledged, and records produced meanwhile batch up behind it.
+func oneProduceInFlight() *kversion.Versions {
+	v := kversion.Stable()
+	v.SetMaxKeyVersion(kmsg.Produce.Int16(), 3)
+	return v
 }
 
 // Emit produces value under key to topic; a nil value is a tombstone.

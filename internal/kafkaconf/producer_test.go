@@ -10,6 +10,8 @@ import (
 
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/codec"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/orderstream/orderstream/internal/broker"
 	"github.com/orderstream/orderstream/internal/kafkaconf"
@@ -72,5 +74,67 @@ func TestProducerStopsAfterAFailure(t *testing.T) {
 	}
 	if err := em.EmitSync("k", []byte("small")); err != nil {
 		t.Fatalf("emitter after a failure: %v", err)
+	}
+}
+
+// A processor's producer sends Produce v3, with which franz-go keeps one
+// idempotent request in flight, so a batch never lands after the next one
+// (oneProduceInFlight); an emitter's producer sends the newest version and
+// keeps up to five. (The broker cannot count the requests in flight: it
+// reads a connection's next request only after answering the last.)
+func TestProcessorProducerKeepsOneRequestInFlight(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a broker")
+	}
+	const topic = "in-flight"
+	for _, tc := range []struct {
+		name      string
+		processor bool
+	}{{"processor", true}, {"emitter", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, topic))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			versions := make(chan int16, 1)
+			c.ControlKey(kmsg.Produce.Int16(), func(req kmsg.Request) (kmsg.Response, error, bool) {
+				select {
+				case versions <- req.GetVersion(): // the first
+				default:
+				}
+				return nil, nil, false // the cluster answers it
+			})
+			kc := kafkaconf.Config{Brokers: c.ListenAddrs(), Partitions: 3, Replication: 1, ClientID: "in-flight-test"}
+			var promise *goka.Promise
+			if tc.processor {
+				p, err := kc.Producer("processor", slog.New(slog.DiscardHandler))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer p.Close()
+				promise = p.Emit(topic, "k", []byte("v"))
+			} else {
+				em, err := goka.NewEmitter(kc.Brokers, topic, new(codec.Bytes), kc.EmitterOptions(slog.New(slog.DiscardHandler))...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer em.Finish()
+				if promise, err = em.Emit("k", []byte("v")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			done := make(chan error, 1)
+			promise.Then(func(err error) { done <- err })
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			switch v := <-versions; {
+			case tc.processor && v > 3:
+				t.Errorf("Produce v%d, want v3 at most: franz-go keeps five idempotent requests in flight from v4 on", v)
+			case !tc.processor && v <= 3:
+				t.Errorf("the emitter sent Produce v%d: the test shows nothing", v)
+			}
+		})
 	}
 }
