@@ -2,21 +2,13 @@ package registry
 
 import (
 	"github.com/orderstream/orderstream/internal/jsoncodec"
+	"github.com/orderstream/orderstream/processors/ingest"
 )
 
 // AppendJSON appends p as Marshal encodes it, without reflection: the
 // registry emits every placed order twice.
 func (p *Placed) AppendJSON(b []byte) ([]byte, error) {
-	if b == nil {
-		b = make([]byte, 0, 224+48*len(p.Order.Items))
-	}
-	b = append(b, `{"order":`...)
-	b, err := p.Order.AppendJSON(b)
-	if err != nil {
-		return nil, err
-	}
-	b = append(b, `,"seq":`...)
-	return append(p.Seq.AppendJSON(b), '}'), nil
+	return ingest.AppendOrderAt(b, &p.Order, "seq", p.Seq)
 }
 
 // DecodeJSON decodes data as Marshal writes a placed order of plain
@@ -24,13 +16,7 @@ func (p *Placed) AppendJSON(b []byte) ([]byte, error) {
 // then unmarshals it). The restaurant and user processors decode one for
 // every order.
 func (p *Placed) DecodeJSON(data []byte) bool {
-	s := jsoncodec.NewScanner(data)
-	s.Lit(`{"order":`)
-	p.Order.ScanJSON(&s)
-	s.Lit(`,"seq":`)
-	p.Seq.ScanJSON(&s)
-	s.Lit("}")
-	return s.Done()
+	return ingest.DecodeOrderAt(data, &p.Order, "seq", &p.Seq)
 }
 
 // AppendJSON appends e as Marshal encodes it, without reflection: the
