@@ -146,10 +146,16 @@ func look(ctx context.Context, adm *kadm.Client, base []kgo.Opt, groups map[stri
 var errFound = errors.New("found")
 
 // firstData reports the partition of the first committed data record of
-// topic found between from and to, if any.
+// topic found between from and to, if any, in the partitions of from.
 func firstData(ctx context.Context, base []kgo.Opt, topic string, from, to Offsets) (int32, bool, error) {
+	// Only the partitions in from: consume reads one missing from from
+	// its offset 0, and a processed partition holds records too.
+	until := Offsets{}
+	for p := range from {
+		until[p] = to[p]
+	}
 	var partition int32
-	err := consume(ctx, base, topic, from, to, func(r *kgo.Record) error {
+	err := consume(ctx, base, topic, from, until, func(r *kgo.Record) error {
 		partition = r.Partition
 		return errFound
 	})
