@@ -7,8 +7,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/orderstream/orderstream/internal/broker"
-	"github.com/orderstream/orderstream/internal/kafkaconf"
+	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/internal/topics"
 )
 
@@ -20,19 +19,11 @@ func TestFirstDataReadsOnlyUnprocessedPartitions(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a broker")
 	}
-	b, err := broker.Start(broker.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	const topic = "first-data"
+	kc := testutil.StartBroker(t, "first-data", 2, []topics.Spec{{Name: topic}})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	const topic = "first-data"
-	kc := kafkaconf.Config{Brokers: []string{b.Addr()}, Partitions: 2, Replication: 1}
-	if _, err := topics.Ensure(ctx, kc, []topics.Spec{{Name: topic}}); err != nil {
-		t.Fatal(err)
-	}
-	base := []kgo.Opt{kgo.SeedBrokers(b.Addr())}
+	base := []kgo.Opt{kgo.SeedBrokers(kc.Brokers...)}
 	cl, err := kgo.NewClient(append(base, kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.TransactionalID("first-data"))...)
 	if err != nil {
 		t.Fatal(err)

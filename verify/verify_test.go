@@ -15,10 +15,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/orderstream/orderstream/internal/broker"
-	"github.com/orderstream/orderstream/internal/kafkaconf"
 	"github.com/orderstream/orderstream/internal/kgoconf"
-	"github.com/orderstream/orderstream/internal/topics"
+	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors"
 	"github.com/orderstream/orderstream/processors/exactly"
@@ -72,17 +70,9 @@ func TestVerify(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a broker and the processors")
 	}
-	b, err := broker.Start(broker.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	kc := kafkaconf.Config{Brokers: []string{b.Addr()}, Partitions: 3, Replication: 1, ClientID: "verify-test"}
+	kc := testutil.StartBroker(t, "verify-test", 3, processors.Topics())
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if _, err := topics.Ensure(ctx, kc, processors.Topics()); err != nil {
-		t.Fatal(err)
-	}
 	opts, err := kgoconf.Options(kc)
 	if err != nil {
 		t.Fatal(err)

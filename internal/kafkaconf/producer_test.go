@@ -13,8 +13,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/orderstream/orderstream/internal/broker"
 	"github.com/orderstream/orderstream/internal/kafkaconf"
+	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/internal/topics"
 )
 
@@ -24,18 +24,10 @@ func TestProducerStopsAfterAFailure(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a broker")
 	}
-	b, err := broker.Start(broker.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	kc := kafkaconf.Config{Brokers: []string{b.Addr()}, Partitions: 3, Replication: 1, ClientID: "producer-test"}
+	const topic = "producer-test"
+	kc := testutil.StartBroker(t, "producer-test", 3, []topics.Spec{{Name: topic}})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	const topic = "producer-test"
-	if _, err := topics.Ensure(ctx, kc, []topics.Spec{{Name: topic}}); err != nil {
-		t.Fatal(err)
-	}
 	tooLarge := bytes.Repeat([]byte("x"), 2<<20) // over the 1 MiB batch limit
 	wait := func(p *goka.Promise) error {
 		done := make(chan error, 1)

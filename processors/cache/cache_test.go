@@ -12,7 +12,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/orderstream/orderstream/internal/broker"
 	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/internal/kafkaconf"
 	"github.com/orderstream/orderstream/internal/testutil"
@@ -54,18 +53,7 @@ func define() *goka.GroupGraph {
 
 func startBroker(t *testing.T) kafkaconf.Config {
 	t.Helper()
-	b, err := broker.Start(broker.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	kc := kafkaconf.Config{Brokers: []string{b.Addr()}, Partitions: 3, Replication: 1, ClientID: "cache-test"}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := topics.Ensure(ctx, kc, topics.FromGraphs(define())); err != nil {
-		t.Fatal(err)
-	}
-	return kc
+	return testutil.StartBroker(t, "cache-test", 3, topics.FromGraphs(define()))
 }
 
 // produce writes n messages per key.

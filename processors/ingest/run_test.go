@@ -13,7 +13,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/orderstream/orderstream/internal/broker"
 	"github.com/orderstream/orderstream/internal/kafkaconf"
 	"github.com/orderstream/orderstream/internal/kgoconf"
 	"github.com/orderstream/orderstream/internal/testutil"
@@ -28,18 +27,7 @@ const partitions = 3
 // startBroker starts an embedded broker with the three topics of ingest.
 func startBroker(t testing.TB) kafkaconf.Config {
 	t.Helper()
-	b, err := broker.Start(broker.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	kc := kafkaconf.Config{Brokers: []string{b.Addr()}, Partitions: partitions, Replication: 1, ClientID: "ingest-test"}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := topics.Ensure(ctx, kc, topics.FromGraphs(ingest.Define(ingest.Hooks{}))); err != nil {
-		t.Fatal(err)
-	}
-	return kc
+	return testutil.StartBroker(t, "ingest-test", partitions, topics.FromGraphs(ingest.Define(ingest.Hooks{})))
 }
 
 // produce writes records to "orders" on the partitions they name, as a
