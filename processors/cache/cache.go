@@ -41,11 +41,6 @@ import (
 // more are dropped (they are read from the local table again when needed).
 const MaxClean = 4096
 
-// Encoder encodes a table value.
-type Encoder interface {
-	Encode(value any) ([]byte, error)
-}
-
 // Runtime is what a running processor gives its cached tables.
 type Runtime struct {
 	// Storage returns the local storage of a table topic's partition, as
@@ -58,18 +53,16 @@ type Runtime struct {
 // Table is the cache of one group table whose values are *T.
 type Table[T any] struct {
 	topic string
-	enc   Encoder
+	enc   goka.Codec
 
 	mu    sync.Mutex
 	rt    *Runtime
 	parts map[context.Context]*partition[T]
 }
 
-// New returns the cache of group's table, encoding values with enc. Call
-// Register with the group's graph so the runner attaches it.
-func New[T any](group goka.Group, enc Encoder) *Table[T] {
-	return &Table[T]{topic: string(goka.GroupTable(group)), enc: enc}
-}
+// New returns a table cache. Register it with the group's graph, whose
+// table it caches, encoding values with the table's codec.
+func New[T any]() *Table[T] { return new(Table[T]) }
 
 // attach makes t cache, in the processor rt belongs to. A graph runs in
 // one processor at a time: define it again for another.
@@ -138,7 +131,7 @@ func (t *Table[T]) partition(ctx goka.Context) *partition[T] {
 // (a new context) whenever the partition is assigned.
 type partition[T any] struct {
 	topic    string
-	enc      Encoder
+	enc      goka.Codec
 	st       storage.Storage
 	producer goka.Producer
 	wake     chan struct{}
@@ -293,6 +286,7 @@ type attacher interface {
 
 // Register makes t the cache of gg's table and returns gg.
 func Register[T any](gg *goka.GroupGraph, t *Table[T]) *goka.GroupGraph {
+	t.topic, t.enc = gg.GroupTable().Topic(), gg.GroupTable().Codec()
 	tables.Store(gg, attacher(t))
 	return gg
 }

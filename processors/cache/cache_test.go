@@ -36,7 +36,7 @@ type tallyCodec = jsoncodec.Codec[tally]
 
 // define is a group counting its input per key in a cached table.
 func define() *goka.GroupGraph {
-	t := cache.New[tally](group, new(tallyCodec))
+	t := cache.New[tally]()
 	return cache.Register(goka.DefineGroup(group,
 		goka.Input(input, new(codec.String), func(ctx goka.Context, _ any) {
 			t.Update(ctx, func(v *tally) *tally {

@@ -97,10 +97,10 @@ func ShardKey(source goka.Group, partition int32) string {
 // Define returns the global group graph. Its table is cached
 // (processors/cache): a shard is written once per flush.
 func Define() *goka.GroupGraph {
-	a := accumulator{cache.New[Shard](Group, new(ShardCodec))}
+	a := accumulator{cache.New[Shard]()}
 	return cache.Register(goka.DefineGroup(Group,
 		goka.Input(Deltas, new(DeltaCodec), a.accumulate),
-		goka.Persist(jsoncodec.NewOwned[Shard](0)),
+		goka.Persist(new(ShardCodec)),
 	), a.table)
 }
 

@@ -117,12 +117,12 @@ type StatsCodec = jsoncodec.Codec[Stats]
 // (processors/cache): a restaurant is written once per flush, not once per
 // order and status change.
 func Define(cfg Config) *goka.GroupGraph {
-	table := cache.New[Stats](Group, new(StatsCodec))
+	table := cache.New[Stats]()
 	tr := tracker{table: table, capacity: cfg.capacity()}
 	return cache.Register(goka.DefineGroup(Group,
 		goka.Input(registry.ByRestaurant, new(registry.PlacedCodec), counter{table}.count),
 		goka.Input(lifecycle.ByRestaurant, new(lifecycle.UpdateCodec), tr.track),
-		goka.Persist(jsoncodec.NewOwned[Stats](0)),
+		goka.Persist(new(StatsCodec)),
 		goka.Output(global.Deltas, new(global.DeltaCodec)),
 		goka.Output(lifecycle.Requests, new(lifecycle.RequestCodec)),
 	), table)

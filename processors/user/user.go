@@ -40,10 +40,10 @@ type StatsCodec = jsoncodec.Codec[Stats]
 // Define returns the user group graph.
 // Its table is cached (processors/cache).
 func Define() *goka.GroupGraph {
-	c := counter{cache.New[Stats](Group, new(StatsCodec))}
+	c := counter{cache.New[Stats]()}
 	return cache.Register(goka.DefineGroup(Group,
 		goka.Input(registry.ByUser, new(registry.PlacedCodec), c.count),
-		goka.Persist(jsoncodec.NewOwned[Stats](0)),
+		goka.Persist(new(StatsCodec)),
 		goka.Output(global.Deltas, new(global.DeltaCodec)),
 	), c.table)
 }
