@@ -30,19 +30,8 @@ var Version = sarama.V3_9_0_0
 
 // Tuning values.
 const (
-	// FlushFrequency bounds how long a message produced through sarama
-	// may wait in the producer's buffer: goka's default of 100ms is a
-	// latency floor per hop. (goka's producers are franz-go's now, see
-	// ProducerLinger; the sarama settings are for sarama producers.)
-	FlushFrequency = time.Millisecond
-	// FlushBytes flushes earlier under load.
-	FlushBytes = 256 * 1024
 	// StreamRetention is the retention of stream (non-table) topics.
 	StreamRetention = 7 * 24 * time.Hour
-	// ProducerRetries and MaxProducerBackoff bound how long a produce is
-	// retried: with ProducerBackoff, about ten minutes.
-	ProducerRetries    = 320
-	MaxProducerBackoff = 2 * time.Second
 	// JoinGroupSlack is how much longer than the rebalance timeout a
 	// client waits for any answer from a broker (the Java client's 5s).
 	JoinGroupSlack = 5 * time.Second
@@ -98,20 +87,13 @@ func (c Config) Sarama() *sarama.Config {
 	if c.ClientID != "" {
 		cfg.ClientID = c.ClientID
 	}
-	cfg.Producer.Flush.Frequency = FlushFrequency
-	cfg.Producer.Flush.Bytes = FlushBytes
+	// goka's producers are franz-go's (producer.go); a sarama producer
+	// made from this configuration (the broker's tests) is idempotent and
+	// waits for every replica, as they are.
 	cfg.Producer.Compression = sarama.CompressionNone
-	// Idempotent producing keeps every partition in order across retries,
-	// which the per-key offset deduplication relies on.
 	cfg.Producer.Idempotent = true
 	cfg.Producer.RequiredAcks = sarama.WaitForAll
 	cfg.Net.MaxOpenRequests = 1
-	// A message given up on while a later one of the same partition lands
-	// would leave a gap the offset deduplication cannot see. So the
-	// producer keeps retrying through a broker restart (about ten
-	// minutes) instead of goka's one second.
-	cfg.Producer.Retry.Max = ProducerRetries
-	cfg.Producer.Retry.BackoffFunc = ProducerBackoff
 	cfg.Consumer.IsolationLevel = sarama.ReadCommitted
 	// A group that starts for the first time reads its streams from the
 	// beginning: goka's default (newest) silently skips every order
@@ -204,12 +186,4 @@ func (c Config) EmitterOptions(logger *slog.Logger) []goka.EmitterOption {
 		goka.WithEmitterProducerBuilder(c.producerBuilder(logger, false)),
 		goka.WithEmitterLogger(Logger(logger)),
 	}
-}
-
-// ProducerBackoff doubles from 50ms up to MaxProducerBackoff.
-func ProducerBackoff(retries, _ int) time.Duration {
-	if retries >= 6 {
-		return MaxProducerBackoff
-	}
-	return min(50*time.Millisecond<<retries, MaxProducerBackoff)
 }

@@ -30,8 +30,10 @@ const (
 	// orders/s) at no clear CPU cost (BENCHMARKS.md).
 	ProducerLinger = 0
 	// ProducerGiveUp is how long a record is retried before its write
-	// fails (and with it the processor or emit): through a broker
-	// restart, as the sarama settings above allow.
+	// fails (and with it the processor or emit): long enough to ride out
+	// a broker restart. A record given up on while a later one of the
+	// same partition lands would leave a gap the offset deduplication
+	// cannot see.
 	ProducerGiveUp = 10 * time.Minute
 	// producerBufferedBytes bounds the records waiting in one producer;
 	// Emit blocks beyond it, as goka's sarama channel did when full.
@@ -113,8 +115,7 @@ func (c Config) newGokaProducer(clientID string, hasher func() hash.Hash32, logg
 // oneProduceInFlight returns the newest request versions but for Produce,
 // held at v3 (Kafka 0.11, idempotence included; every broker since serves
 // it, Kafka 4 too): with it franz-go keeps one idempotent produce request
-// in flight per broker instead of five, as sarama did (Net.MaxOpenRequests
-// above). A processor's output must land in the order it was produced:
+// in flight per broker instead of five, as goka's sarama producer did. A processor's output must land in the order it was produced:
 // downstream tables take an upstream position at or below the highest
 // applied as a redelivery. Idempotence keeps five requests in order only
 // while the broker remembers the producer's sequence numbers; a broker
