@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lovoo/goka"
 
@@ -63,13 +64,15 @@ const (
 	ReasonBadPrice          Reason = "bad_price"
 	ReasonTotalMismatch     Reason = "total_mismatch"
 	ReasonMissingPlacedAt   Reason = "missing_placed_at"
+	// ReasonBadID: an id outside the id alphabet (see CheckID).
+	ReasonBadID Reason = "bad_id"
 )
 
 // Reasons lists every Reason, so metrics can start each at zero.
 var Reasons = []Reason{
 	ReasonMalformed, ReasonMissingOrderID, ReasonMissingRestaurant, ReasonMissingUser,
 	ReasonIDTooLong, ReasonNoItems, ReasonTooManyItems, ReasonMissingSKU, ReasonBadQty,
-	ReasonBadPrice, ReasonTotalMismatch, ReasonMissingPlacedAt,
+	ReasonBadPrice, ReasonTotalMismatch, ReasonMissingPlacedAt, ReasonBadID,
 }
 
 // InvalidError is returned by Validate and Parse; callers branch on Reason.
@@ -127,11 +130,10 @@ func ValidateItems(items []Item) error {
 		return invalid(ReasonTooManyItems, "%d items, at most %d", len(items), MaxItems)
 	}
 	for i, it := range items {
+		if err := CheckID(fmt.Sprintf("item %d sku", i), it.SKU); err != nil {
+			return err
+		}
 		switch {
-		case it.SKU == "":
-			return invalid(ReasonMissingSKU, "item %d has no sku", i)
-		case len(it.SKU) > MaxIDLen:
-			return invalid(ReasonIDTooLong, "item %d sku longer than %d", i, MaxIDLen)
 		case it.Qty < 1 || it.Qty > MaxQty:
 			return invalid(ReasonBadQty, "item %d qty %d, want 1..%d", i, it.Qty, MaxQty)
 		case it.PriceCents < 0 || it.PriceCents > MaxPriceCents:
@@ -141,26 +143,18 @@ func ValidateItems(items []Item) error {
 	return nil
 }
 
-// ValidateIDs checks the restaurant and user ids.
+// ValidateIDs checks the restaurant and user ids (see CheckID).
 func ValidateIDs(restaurantID, userID string) error {
-	switch {
-	case restaurantID == "":
-		return invalid(ReasonMissingRestaurant, "restaurant_id is empty")
-	case userID == "":
-		return invalid(ReasonMissingUser, "user_id is empty")
-	case len(restaurantID) > MaxIDLen || len(userID) > MaxIDLen:
-		return invalid(ReasonIDTooLong, "ids are at most %d bytes", MaxIDLen)
+	if err := CheckID("restaurant_id", restaurantID); err != nil {
+		return err
 	}
-	return nil
+	return CheckID("user_id", userID)
 }
 
 // Validate reports whether o is a valid order, as an *InvalidError.
 func (o *Order) Validate() error {
-	if o.OrderID == "" {
-		return invalid(ReasonMissingOrderID, "order_id is empty")
-	}
-	if len(o.OrderID) > MaxIDLen {
-		return invalid(ReasonIDTooLong, "order_id longer than %d", MaxIDLen)
+	if err := CheckID("order_id", o.OrderID); err != nil {
+		return err
 	}
 	if err := ValidateIDs(o.RestaurantID, o.UserID); err != nil {
 		return err
@@ -177,10 +171,15 @@ func (o *Order) Validate() error {
 	return nil
 }
 
-// Parse decodes and validates one record of the "orders" topic.
+// Parse decodes and validates one record of the "orders" topic. A record
+// that is not valid UTF-8 is malformed (JSON text is UTF-8): decoding it
+// would silently replace the invalid bytes.
 func Parse(data []byte) (*Order, error) {
 	var o Order
 	if !o.DecodeJSON(data) { // the common form, decoded by hand
+		if !utf8.Valid(data) {
+			return nil, invalid(ReasonMalformed, "record is not valid UTF-8")
+		}
 		o = Order{}
 		if err := json.Unmarshal(data, &o); err != nil {
 			return nil, invalid(ReasonMalformed, "%v", err)

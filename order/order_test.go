@@ -20,6 +20,9 @@ func items(n int) []order.Item {
 	return out
 }
 
+// idRules is how the errors of order.CheckID describe the id alphabet.
+const idRules = "1..128 bytes of UTF-8 without control characters, '/', '\\' or U+FFFD, not starting or ending with a space"
+
 func TestValidate(t *testing.T) {
 	long := strings.Repeat("x", order.MaxIDLen+1)
 	atMax := strings.Repeat("x", order.MaxIDLen)
@@ -35,15 +38,34 @@ func TestValidate(t *testing.T) {
 		{"missing order_id", func(o *order.Order) { o.OrderID = "" },
 			"invalid order: missing_order_id: order_id is empty"},
 		{"order_id too long", func(o *order.Order) { o.OrderID = long },
-			"invalid order: id_too_long: order_id longer than 128"},
+			"invalid order: id_too_long: order_id longer than 128 bytes"},
 		{"missing restaurant_id", func(o *order.Order) { o.RestaurantID = "" },
 			"invalid order: missing_restaurant_id: restaurant_id is empty"},
 		{"missing user_id", func(o *order.Order) { o.UserID = "" },
 			"invalid order: missing_user_id: user_id is empty"},
 		{"restaurant_id too long", func(o *order.Order) { o.RestaurantID = long },
-			"invalid order: id_too_long: ids are at most 128 bytes"},
+			"invalid order: id_too_long: restaurant_id longer than 128 bytes"},
 		{"user_id too long", func(o *order.Order) { o.UserID = long },
-			"invalid order: id_too_long: ids are at most 128 bytes"},
+			"invalid order: id_too_long: user_id longer than 128 bytes"},
+		{"order_id only spaces", func(o *order.Order) { o.OrderID = "   " },
+			`invalid order: bad_id: order_id "   " starts or ends with white space`},
+		{"order_id with a trailing space", func(o *order.Order) { o.OrderID = "o-1 " },
+			`invalid order: bad_id: order_id "o-1 " starts or ends with white space`},
+		{"order_id with NUL", func(o *order.Order) { o.OrderID = "o\x001" },
+			`invalid order: bad_id: order_id has control character U+0000 at byte 1; want ` + idRules},
+		{"user_id with a newline", func(o *order.Order) { o.UserID = "u\n1" },
+			`invalid order: bad_id: user_id has control character U+000A at byte 1; want ` + idRules},
+		{"restaurant_id with a slash", func(o *order.Order) { o.RestaurantID = "r/1" },
+			`invalid order: bad_id: restaurant_id has path character '/' at byte 1; want ` + idRules},
+		{"order_id with a backslash", func(o *order.Order) { o.OrderID = `..\\x` },
+			`invalid order: bad_id: order_id has path character '\\' at byte 2; want ` + idRules},
+		{"order_id invalid UTF-8", func(o *order.Order) { o.OrderID = "o\xff" },
+			`invalid order: bad_id: order_id is not valid UTF-8`},
+		{"order_id with U+FFFD", func(o *order.Order) { o.OrderID = "o\uFFFD" },
+			`invalid order: bad_id: order_id has U+FFFD at byte 1 (invalid UTF-8 replaced?); want ` + idRules},
+		{"sku with DEL", func(o *order.Order) { o.Items[0].SKU = "a\x7f" },
+			`invalid order: bad_id: item 0 sku has control character U+007F at byte 1; want ` + idRules},
+		{"unicode ids and inner spaces", func(o *order.Order) { o.OrderID, o.UserID = "Bestellung Nr. 1", "Zoë 🍕" }, ""},
 		{"nil items", func(o *order.Order) { o.Items, o.TotalCents = nil, 0 },
 			"invalid order: no_items: an order needs at least one item"},
 		{"empty items", func(o *order.Order) { o.Items, o.TotalCents = []order.Item{}, 0 },
@@ -52,9 +74,9 @@ func TestValidate(t *testing.T) {
 		{"too many items", func(o *order.Order) { o.Items, o.TotalCents = items(order.MaxItems+1), order.MaxItems+1 },
 			"invalid order: too_many_items: 101 items, at most 100"},
 		{"missing sku", func(o *order.Order) { o.Items[1].SKU = "" },
-			"invalid order: missing_sku: item 1 has no sku"},
+			"invalid order: missing_sku: item 1 sku is empty"},
 		{"sku too long", func(o *order.Order) { o.Items[2].SKU = long },
-			"invalid order: id_too_long: item 2 sku longer than 128"},
+			"invalid order: id_too_long: item 2 sku longer than 128 bytes"},
 		{"qty 0", func(o *order.Order) { o.Items[1].Qty, o.TotalCents = 0, 3150 },
 			"invalid order: bad_qty: item 1 qty 0, want 1..10000"},
 		{"qty negative", func(o *order.Order) { o.Items[1].Qty, o.TotalCents = -1, 2850 },
@@ -89,7 +111,7 @@ func TestValidate(t *testing.T) {
 		{"first bad item wins", func(o *order.Order) { o.Items[0].Qty, o.Items[2].PriceCents = 0, -1 },
 			"invalid order: bad_qty: item 0 qty 0, want 1..10000"},
 		{"items before total", func(o *order.Order) { o.Items[0].SKU, o.TotalCents = "", 1 },
-			"invalid order: missing_sku: item 0 has no sku"},
+			"invalid order: missing_sku: item 0 sku is empty"},
 		{"total before placed_at", func(o *order.Order) { o.TotalCents, o.PlacedAt = 1, time.Time{} },
 			"invalid order: total_mismatch: total_cents 1, items sum to 3450"},
 	}
@@ -147,6 +169,11 @@ func TestParse(t *testing.T) {
 		{"no restaurant", []byte(strings.Replace(valid, `"restaurant_id":"r-1",`, ``, 1)), order.ReasonMissingRestaurant},
 		{"no user", []byte(strings.Replace(valid, `"user_id":"u-1",`, ``, 1)), order.ReasonMissingUser},
 		{"id too long", []byte(strings.Replace(valid, `"o-1"`, `"`+strings.Repeat("o", 129)+`"`, 1)), order.ReasonIDTooLong},
+		{"order_id only spaces", []byte(strings.Replace(valid, `"o-1"`, `"  "`, 1)), order.ReasonBadID},
+		{"order_id with an escaped NUL", []byte(strings.Replace(valid, `"o-1"`, `"o\u00001"`, 1)), order.ReasonBadID},
+		{"user_id with a path", []byte(strings.Replace(valid, `"u-1"`, `"../u-1"`, 1)), order.ReasonBadID},
+		{"lone surrogate escape", []byte(strings.Replace(valid, `"o-1"`, `"o\ud800"`, 1)), order.ReasonBadID},
+		{"invalid UTF-8", []byte(strings.Replace(valid, `"o-1"`, "\"o\xff1\"", 1)), order.ReasonMalformed},
 		{"items null", []byte(`{"order_id":"o","restaurant_id":"r","user_id":"u","items":null}`), order.ReasonNoItems},
 		{"too many items", []byte(`{"order_id":"o","restaurant_id":"r","user_id":"u","items":[` +
 			strings.TrimSuffix(strings.Repeat(`{"sku":"s","qty":1,"price_cents":1},`, 101), ",") + `]}`), order.ReasonTooManyItems},
@@ -343,4 +370,31 @@ func sameOrder(a, b *order.Order) bool {
 		}
 	}
 	return true
+}
+
+func TestConflict(t *testing.T) {
+	first := testutil.ValidOrder()
+	tests := []struct {
+		name   string
+		mutate func(o *order.Order)
+		want   string
+	}{
+		{"retry with a new placed_at", func(o *order.Order) { o.PlacedAt = o.PlacedAt.Add(time.Minute) }, ""},
+		{"other restaurant", func(o *order.Order) { o.RestaurantID = "r-2" }, `restaurant_id "r-2", first "r-1"`},
+		{"other user and total", func(o *order.Order) { o.UserID, o.Items[0].Qty, o.TotalCents = "u-2", 3, 4700 },
+			`user_id "u-2", first "u-1", total_cents 4700, first 3450`},
+		{"items swapped, same total", func(o *order.Order) { o.Items[0].SKU = "calzone" }, "other items"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			second := testutil.ValidOrder()
+			tc.mutate(&second)
+			if got := first.Conflict(&second); got != tc.want {
+				t.Errorf("Conflict() = %q, want %q", got, tc.want)
+			}
+			if same := first.Digest() == second.Digest(); same != (tc.want == "") {
+				t.Errorf("same digest = %v, want %v", same, tc.want == "")
+			}
+		})
+	}
 }

@@ -184,7 +184,7 @@ func TestHandler(t *testing.T) {
 		},
 		{
 			name: "missing sku", body: `{"restaurant_id":"r","user_id":"u","items":[{"qty":1,"price_cents":1}]}`,
-			wantStatus: 400, wantBody: `{"error":"invalid order: missing_sku: item 0 has no sku","reason":"missing_sku"}` + "\n",
+			wantStatus: 400, wantBody: `{"error":"invalid order: missing_sku: item 0 sku is empty","reason":"missing_sku"}` + "\n",
 		},
 		{
 			name: "zero qty", body: `{"restaurant_id":"r","user_id":"u","items":[{"sku":"s","qty":0,"price_cents":1}]}`,
@@ -200,7 +200,7 @@ func TestHandler(t *testing.T) {
 		},
 		{
 			name: "order id too long", body: `{"order_id":"` + strings.Repeat("x", 129) + `",` + validBody[1:],
-			wantStatus: 400, wantBody: `{"error":"invalid order: id_too_long: order_id longer than 128","reason":"id_too_long"}` + "\n",
+			wantStatus: 400, wantBody: `{"error":"invalid order: id_too_long: order_id longer than 128 bytes","reason":"id_too_long"}` + "\n",
 		},
 		{
 			name: "idempotency key too long", idemKey: strings.Repeat("k", 129), body: validBody,
