@@ -1,7 +1,10 @@
 package views
 
 import (
+	"errors"
+
 	"github.com/orderstream/orderstream/catalog"
+	"github.com/orderstream/orderstream/emitters/intake"
 	"github.com/orderstream/orderstream/processors/inbox"
 	"github.com/orderstream/orderstream/processors/lifecycle"
 )
@@ -13,6 +16,19 @@ type Orders struct{ t *table }
 // or retired, ErrUnavailable while the view is not recovered.
 func (o *Orders) Get(id string) (*lifecycle.Order, error) {
 	return get[lifecycle.Order](o.t, id)
+}
+
+// Placed is the order placed under id as the intake compares a request
+// with it (intake.Lookup): nil when the audit table does not hold it.
+func (o *Orders) Placed(id string) (*intake.Placed, error) {
+	ord, err := o.Get(id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return &intake.Placed{RestaurantID: ord.RestaurantID, UserID: ord.UserID, TotalCents: ord.TotalCents}, nil
 }
 
 // Inboxes is the typed view of inbox.Table.

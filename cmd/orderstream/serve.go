@@ -111,7 +111,7 @@ func serveAll(ctx context.Context, e *env, cfg serveConfig, extra ...sidecar) (e
 	// HTTP: API, event stream, probes, goka UI, metrics.
 	h, err := views.NewHandler(views.HandlerConfig{
 		Views:    set,
-		Intake:   intake.NewHandler(sink, logger),
+		Intake:   intake.NewHandler(sink, logger, intake.WithPlaced(set.Orders().Placed)),
 		Metrics:  m,
 		Logger:   logger,
 		Events:   hub,

@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
+
+	"github.com/orderstream/orderstream/order"
 )
 
 // FuzzIntake: whatever the request, the handler answers a JSON document
@@ -22,6 +25,20 @@ func FuzzIntake(f *testing.F) {
 		`{"restaurant_id":1}`,
 		`[1,2]`, `null`, `"x"`, `{}`, `{`, ``, `{}}`, `{} {}`,
 		"{\"restaurant_id\":\"\xff\",\"user_id\":\"u\",\"items\":[{\"sku\":\"s\",\"qty\":1,\"price_cents\":1}]}",
+		// Ids outside the alphabet.
+		`{"order_id":"   ",` + validBody[1:],
+		`{"order_id":"a\u0000b",` + validBody[1:],
+		`{"order_id":"a/b",` + validBody[1:],
+		`{"order_id":"a\\b",` + validBody[1:],
+		`{"order_id":"\ud800",` + validBody[1:],
+		`{"order_id":" x",` + validBody[1:],
+		`{"restaurant_id":"r\n","user_id":"u","items":[{"sku":"s","qty":1,"price_cents":1}]}`,
+		`{"restaurant_id":"r","user_id":"u\u007f","items":[{"sku":"s","qty":1,"price_cents":1}]}`,
+		`{"restaurant_id":"r","user_id":"u","items":[{"sku":"\u0085","qty":1,"price_cents":1}]}`,
+		// Bodies at and over the limit.
+		validBody + strings.Repeat(" ", MaxBodyBytes-len(validBody)),
+		validBody + strings.Repeat(" ", MaxBodyBytes-len(validBody)+1),
+		strings.Repeat("x", 2*MaxBodyBytes),
 	}
 	for i, s := range seeds {
 		f.Add(http.MethodPost, "application/json", "", s, i%3 == 0)
@@ -29,6 +46,9 @@ func FuzzIntake(f *testing.F) {
 	f.Add(http.MethodGet, "", "", "", false)
 	f.Add(http.MethodPost, "text/plain", "", validBody, false)
 	f.Add(http.MethodPost, "application/json", "key", validBody, true)
+	f.Add(http.MethodPost, "application/json", "a/b", validBody, false)
+	f.Add(http.MethodPost, "application/json", "k\x00", validBody, false)
+	f.Add(http.MethodPost, "application/json", " ", validBody, false)
 
 	f.Fuzz(func(t *testing.T, method, contentType, idemKey, body string, sinkFails bool) {
 		sink := &fakeSink{}
@@ -66,6 +86,11 @@ func FuzzIntake(f *testing.F) {
 		var resp Response
 		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
 			t.Fatal(err)
+		}
+		for _, id := range []string{o.OrderID, o.RestaurantID, o.UserID} {
+			if err := order.CheckID("id", id); err != nil {
+				t.Fatalf("accepted an order with a bad id: %v", err)
+			}
 		}
 		if resp.OrderID != o.OrderID || resp.TotalCents != o.TotalCents || !resp.PlacedAt.Equal(o.PlacedAt) || resp.Status != StatusPlaced {
 			t.Fatalf("response %+v does not describe emitted order %+v", resp, o)

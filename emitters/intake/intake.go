@@ -3,13 +3,15 @@
 // emitters.Sink.
 //
 // Every refusal is a JSON {"error": ...}: 400 for a body that is not one
-// well-formed JSON order object and for an order that is invalid (then with
-// "reason", an order.Reason), 405, 413 and 415 for the request
-// around it, and 503 when the order could not be written (the client should
+// well-formed JSON order object in UTF-8 and for an order that is invalid
+// (then with "reason", an order.Reason), 405, 413 and 415 (no or another
+// Content-Type) for the request around it, 409 for an order id used
+// before by another order (see WithPlaced), and 503 when the order could not be written (the client should
 // retry with the same order_id). No input yields a 500.
 package intake
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -18,7 +20,9 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/orderstream/orderstream/emitters"
 	"github.com/orderstream/orderstream/internal/httpjson"
@@ -42,7 +46,8 @@ const (
 // IdempotencyHeader carries a client's idempotency key when the body has no
 // order_id. Orders with the same key and user_id get the same order_id, so a
 // retried request is dropped downstream as a duplicate; keys are scoped by
-// user_id, so two users picking the same key do not collide.
+// user_id, so two users picking the same key do not collide. A key follows
+// the id rules of order.CheckID.
 const IdempotencyHeader = "Idempotency-Key"
 
 // StatusPlaced is the status of an accepted order.
@@ -104,6 +109,7 @@ type handler struct {
 	now         func() time.Time
 	newID       func() string
 	emitTimeout time.Duration
+	placed      Lookup
 }
 
 // NewHandler returns the handler of POST /api/orders, which writes accepted
@@ -128,13 +134,25 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpjson.WriteError(w, http.StatusMethodNotAllowed, "method %s not allowed, use POST", r.Method)
 		return
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
+	switch ct := r.Header.Get("Content-Type"); {
+	case ct == "":
+		httpjson.WriteError(w, http.StatusUnsupportedMediaType, "no Content-Type, want application/json")
+		return
+	default:
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
 			httpjson.WriteError(w, http.StatusUnsupportedMediaType, "content type %q, want application/json", ct)
 			return
 		}
 	}
-	req, err := decodeRequest(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	if !utf8.Valid(body) {
+		httpjson.WriteError(w, http.StatusBadRequest, "request body is not valid UTF-8, as JSON text must be")
+		return
+	}
+	req, err := decodeRequest(bytes.NewReader(body))
 	if err != nil {
 		h.refuse(w, err)
 		return
@@ -142,6 +160,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	o, err := h.newOrder(req, r.Header.Get(IdempotencyHeader))
 	if err != nil {
 		h.refuse(w, err)
+		return
+	}
+	if conflict := h.conflict(o); conflict != "" {
+		httpjson.WriteJSON(w, http.StatusConflict, ErrorResponse{Error: conflict, OrderID: o.OrderID})
 		return
 	}
 
@@ -196,9 +218,10 @@ func (h *handler) orderID(req *Request, idempotencyKey string) (string, error) {
 	switch {
 	case req.OrderID != "":
 		return req.OrderID, nil
-	case len(idempotencyKey) > order.MaxIDLen:
-		return "", &badRequest{msg: IdempotencyHeader + " longer than 128 bytes"}
 	case idempotencyKey != "":
+		if err := order.CheckID(IdempotencyHeader, idempotencyKey); err != nil {
+			return "", &badRequest{msg: strings.TrimPrefix(err.Error(), "invalid order: ")}
+		}
 		sum := sha256.Sum256([]byte(req.UserID + "\x00" + idempotencyKey))
 		return hex.EncodeToString(sum[:16]), nil
 	}
@@ -208,13 +231,8 @@ func (h *handler) orderID(req *Request, idempotencyKey string) (string, error) {
 // refuse answers a request the client got wrong.
 func (h *handler) refuse(w http.ResponseWriter, err error) {
 	h.logger.Debug("order refused", "err", err)
-	var (
-		tooLarge *http.MaxBytesError
-		invalid  *order.InvalidError
-	)
+	var invalid *order.InvalidError
 	switch {
-	case errors.As(err, &tooLarge):
-		httpjson.WriteError(w, http.StatusRequestEntityTooLarge, "request body larger than %d bytes", tooLarge.Limit)
 	case errors.As(err, &invalid):
 		httpjson.WriteJSON(w, http.StatusBadRequest, ErrorResponse{Error: invalid.Error(), Reason: invalid.Reason})
 	default:

@@ -55,6 +55,9 @@ func newTestHandler(sink *fakeSink) http.Handler {
 
 const validBody = `{"restaurant_id":"r-0001","user_id":"u-00001","items":[{"sku":"ita-01","qty":2,"price_cents":1099},{"sku":"drk-01","qty":1,"price_cents":249}]}`
 
+// idRules is how order.CheckID describes the id alphabet.
+const idRules = `1..128 bytes of UTF-8 without control characters, '/', '\\' or U+FFFD, not starting or ending with a space`
+
 func TestHandler(t *testing.T) {
 	bigBody := `{"restaurant_id":"r-0001","user_id":"u-00001","items":[` +
 		strings.Repeat(`{"sku":"x","qty":1,"price_cents":1},`, 2000) + `{"sku":"x","qty":1,"price_cents":1}]}`
@@ -84,7 +87,7 @@ func TestHandler(t *testing.T) {
 		},
 		{
 			name: "no content type", contentType: "-", body: validBody,
-			wantStatus: 202, wantBody: accepted("generated-id"),
+			wantStatus: 415, wantBody: `{"error":"no Content-Type, want application/json"}` + "\n",
 		},
 		{
 			name: "client order id", body: `{"order_id":"client-1",` + validBody[1:],
@@ -204,7 +207,35 @@ func TestHandler(t *testing.T) {
 		},
 		{
 			name: "idempotency key too long", idemKey: strings.Repeat("k", 129), body: validBody,
-			wantStatus: 400, wantBody: `{"error":"Idempotency-Key longer than 128 bytes"}` + "\n",
+			wantStatus: 400, wantBody: `{"error":"id_too_long: Idempotency-Key longer than 128 bytes"}` + "\n",
+		},
+		{
+			name: "idempotency key with a slash", idemKey: "a/b", body: validBody,
+			wantStatus: 400, wantBody: `{"error":"bad_id: Idempotency-Key has path character '/' at byte 1; want ` + idRules + `"}` + "\n",
+		},
+		{
+			name: "order id only spaces", body: `{"order_id":"   ",` + validBody[1:],
+			wantStatus: 400, wantBody: `{"error":"invalid order: bad_id: order_id \"   \" starts or ends with white space","reason":"bad_id"}` + "\n",
+		},
+		{
+			name: "order id with NUL", body: `{"order_id":"a\u0000b",` + validBody[1:],
+			wantStatus: 400, wantBody: `{"error":"invalid order: bad_id: order_id has control character U+0000 at byte 1; want ` + idRules + `","reason":"bad_id"}` + "\n",
+		},
+		{
+			name: "user id with a newline", body: `{"restaurant_id":"r","user_id":"u\n1","items":[{"sku":"s","qty":1,"price_cents":1}]}`,
+			wantStatus: 400, wantBody: `{"error":"invalid order: bad_id: user_id has control character U+000A at byte 1; want ` + idRules + `","reason":"bad_id"}` + "\n",
+		},
+		{
+			name: "restaurant id with a path", body: `{"restaurant_id":"../r","user_id":"u","items":[{"sku":"s","qty":1,"price_cents":1}]}`,
+			wantStatus: 400, wantBody: `{"error":"invalid order: bad_id: restaurant_id has path character '/' at byte 2; want ` + idRules + `","reason":"bad_id"}` + "\n",
+		},
+		{
+			name: "lone surrogate in an id", body: `{"order_id":"o\ud800",` + validBody[1:],
+			wantStatus: 400, wantBody: `{"error":"invalid order: bad_id: order_id has U+FFFD at byte 1 (invalid UTF-8 replaced?); want ` + idRules + `","reason":"bad_id"}` + "\n",
+		},
+		{
+			name: "invalid UTF-8", body: "{\"order_id\":\"o\xff\"," + validBody[1:],
+			wantStatus: 400, wantBody: `{"error":"request body is not valid UTF-8, as JSON text must be"}` + "\n",
 		},
 		{
 			name: "sink down", body: validBody, sinkErr: errors.New("kafka: client has run out of available brokers"),
