@@ -147,6 +147,11 @@ func checkIngest(ctx context.Context, base []kgo.Opt, snap *snapshot, l *ledger,
 			continue
 		}
 		r.Orders.Duplicates += len(copies) - 1
+		for _, c := range copies {
+			if detail := first.order.Conflict(c.order); c != first && detail != "" {
+				r.Conflicts = append(r.Conflicts, Conflict{OrderID: id, Copy: c.pos, Counted: first.pos, Detail: detail})
+			}
+		}
 		same, onePartition := true, true
 		for _, c := range copies[1:] {
 			same = same && bytes.Equal(canonical(c.order), canonical(copies[0].order))
@@ -167,6 +172,9 @@ func checkIngest(ctx context.Context, base []kgo.Opt, snap *snapshot, l *ledger,
 		}
 	}
 	slices.SortFunc(r.Ambiguous, func(a, b Ambiguity) int { return comparePos(a.Counted, b.Counted) })
+	slices.SortFunc(r.Conflicts, func(a, b Conflict) int {
+		return cmp.Or(cmp.Compare(a.OrderID, b.OrderID), comparePos(a.Copy, b.Copy))
+	})
 	return out, checkDLQ(ctx, base, snap, l, r)
 }
 

@@ -24,6 +24,16 @@ func (r *Report) Print(w io.Writer, max int) error {
 			pw.printf("  %s: copies at %v, counted %v\n", a.OrderID, a.Copies, a.Counted)
 		}
 	}
+	if n := len(r.Conflicts); n > 0 {
+		pw.printf("conflicts: %d records reused an order id for another order; dropped, the first copy counted:\n", n)
+		for i, c := range r.Conflicts {
+			if i == max {
+				pw.printf("  ... and %d more\n", n-max)
+				break
+			}
+			pw.printf("  %s: copy at %v has %s (counted %v)\n", c.OrderID, c.Copy, c.Detail, c.Counted)
+		}
+	}
 	if r.OK() {
 		pw.printf("OK: every table equals the recomputation from orders and status-requests\n")
 		return pw.err

@@ -173,6 +173,12 @@ type Report struct {
 	// depends on how ingest interleaved the partitions, so the copy the
 	// registry saw first (first on orders-by-id) is the one recomputed.
 	Ambiguous []Ambiguity
+	// Conflicts lists the copies of an order id that are another order
+	// (another restaurant, user or items; placed_at aside) than the copy
+	// counted: dropped by the registry, and counted in
+	// orderstream_conflicting_orders_total. They are not differences: the
+	// pipeline did what it promises, but their writers lost an order.
+	Conflicts []Conflict
 	// Differences between the tables and the recomputation.
 	Differences []Difference
 }
@@ -182,6 +188,14 @@ type Ambiguity struct {
 	OrderID string
 	Copies  []exactly.Pos // positions on "orders"
 	Counted exactly.Pos   // the copy the registry counts
+}
+
+// Conflict is a copy of an order id that differs from the copy counted.
+type Conflict struct {
+	OrderID string
+	Copy    exactly.Pos // the dropped copy's position on "orders"
+	Counted exactly.Pos // the counted copy's
+	Detail  string      // how the copy differs
 }
 
 // Difference is one way a topic or table differs from the recomputation.

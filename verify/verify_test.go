@@ -153,6 +153,12 @@ func TestVerify(t *testing.T) {
 	if len(r.Ambiguous) != 1 || r.Ambiguous[0].OrderID != "o-2" || len(r.Ambiguous[0].Copies) != 2 {
 		t.Errorf("ambiguous = %+v, want order o-2 alone", r.Ambiguous)
 	}
+	// The copies that are other orders are listed, the producer retry of
+	// o-1 is not.
+	if len(r.Conflicts) != 2 || r.Conflicts[0].OrderID != "o-2" || r.Conflicts[1].OrderID != "o-3" ||
+		r.Conflicts[1].Detail != `restaurant_id "r-2", first "r-3", user_id "u-2", first "u-3", total_cents 1750, first 250` {
+		t.Errorf("conflicts = %+v, want o-2 and o-3", r.Conflicts)
+	}
 
 	// The kitchens, couriers and users move the orders on, in every way
 	// the state machine allows and some it refuses.

@@ -141,6 +141,9 @@ func processorHooks(m *metrics.Metrics, logger *slog.Logger) processors.Hooks {
 		Registry: registry.Hooks{Duplicate: func(orderID string) {
 			m.DuplicateOrders.Inc()
 			logger.Info("duplicate order dropped", "order_id", orderID)
+		}, Conflict: func(orderID, detail string) {
+			m.ConflictingOrders.Inc()
+			logger.Warn("conflicting order dropped: its order_id was used by another order", "order_id", orderID, "differs", detail)
 		}},
 		Lifecycle: lifecycle.Hooks{Refused: func(r *lifecycle.Request, current order.Status, v lifecycle.Verdict) {
 			m.StatusRequestsRefused.WithLabelValues(v.String()).Inc()

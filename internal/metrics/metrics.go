@@ -42,6 +42,9 @@ type Metrics struct {
 	InvalidOrders *prometheus.CounterVec
 	// DuplicateOrders counts orders the registry dropped as duplicates.
 	DuplicateOrders prometheus.Counter
+	// ConflictingOrders counts the duplicates that differ from the order
+	// first placed under their order_id: another order, not placed.
+	ConflictingOrders prometheus.Counter
 	// OrdersEmitted counts orders written to the orders topic, by source
 	// (SourceSimulator, SourceIntake).
 	OrdersEmitted *prometheus.CounterVec
@@ -70,6 +73,11 @@ func New() *Metrics {
 			Namespace: Namespace,
 			Name:      "duplicate_orders_total",
 			Help:      "Orders dropped by the registry because their order_id was seen before.",
+		}),
+		ConflictingOrders: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: Namespace,
+			Name:      "conflicting_orders_total",
+			Help:      "Orders dropped by the registry whose order_id was used before by an order with other contents.",
 		}),
 		OrdersEmitted: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace,
@@ -106,6 +114,7 @@ func New() *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.InvalidOrders,
 		m.DuplicateOrders,
+		m.ConflictingOrders,
 		m.OrdersEmitted,
 		m.StatusRequestsRefused,
 		m.HTTPDuration,

@@ -47,7 +47,14 @@ func (e *Entry) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, `,"source":`...)
 	b = e.Source.AppendJSON(b)
 	b = append(b, `,"at":`...)
-	return append(e.At.AppendJSON(b), '}'), nil
+	b = e.At.AppendJSON(b)
+	if e.Digest != "" {
+		b = append(b, `,"digest":`...)
+		if b, err = jsoncodec.AppendString(b, e.Digest); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // DecodeJSON decodes data as Marshal writes an entry of plain strings and
@@ -69,6 +76,9 @@ func (e *Entry) DecodeJSON(data []byte) bool {
 	e.Source.ScanJSON(&s)
 	s.Lit(`,"at":`)
 	e.At.ScanJSON(&s)
+	if s.Maybe(`,"digest":`) {
+		e.Digest = s.String()
+	}
 	s.Lit("}")
 	return s.Done()
 }

@@ -40,6 +40,10 @@ type Entry struct {
 	// accepted it. Together they tell a redelivery from a duplicate.
 	Source exactly.Pos `json:"source"`
 	At     exactly.Pos `json:"at"`
+	// Digest is the order's order.Digest, to tell a second copy of the
+	// same order from another order under the same id; empty in entries
+	// written before it was kept.
+	Digest string `json:"digest,omitempty"`
 }
 
 // EntryCodec encodes *Entry.
@@ -57,7 +61,12 @@ type PlacedCodec = jsoncodec.Codec[Placed]
 
 // Hooks observe what the registry decides; nil fields are skipped.
 type Hooks struct {
+	// Duplicate is called with every copy of an order id after the first.
 	Duplicate func(orderID string)
+	// Conflict is called, after Duplicate, with a copy that differs from
+	// the first (see Conflicts): another order under a used order id, not
+	// placed. detail says how it differs.
+	Conflict func(orderID, detail string)
 }
 
 // Define returns the registry group graph.
@@ -116,6 +125,7 @@ func (h Hooks) register(ctx goka.Context, msg any) {
 			PlacedAt:     p.Order.PlacedAt,
 			Source:       p.Source,
 			At:           at,
+			Digest:       p.Order.Digest(),
 		}
 	case Redelivery:
 	case Repeat:
@@ -124,6 +134,9 @@ func (h Hooks) register(ctx goka.Context, msg any) {
 		if h.Duplicate != nil {
 			h.Duplicate(p.Order.OrderID)
 		}
+		if detail := Conflicts(e, &p.Order); detail != "" && h.Conflict != nil {
+			h.Conflict(p.Order.OrderID, detail)
+		}
 		return
 	}
 	ctx.SetValue(e)
@@ -131,6 +144,19 @@ func (h Hooks) register(ctx goka.Context, msg any) {
 	ctx.Emit(ByRestaurant, p.Order.RestaurantID, placed)
 	ctx.Emit(ByUser, p.Order.UserID, placed)
 	ctx.Emit(lifecycle.Requests, p.Order.OrderID, PlacedRequest(&p.Order))
+}
+
+// Conflicts says how o, a later copy of the order id of e, differs from
+// the order e registered, "" if it is the same order (placed_at aside:
+// the HTTP intake stamps a retry anew). An entry without a digest is
+// compared by restaurant, user and total only.
+func Conflicts(e *Entry, o *order.Order) string {
+	first := order.Order{RestaurantID: e.RestaurantID, UserID: e.UserID, TotalCents: e.TotalCents}
+	detail := first.Conflict(&order.Order{RestaurantID: o.RestaurantID, UserID: o.UserID, TotalCents: o.TotalCents})
+	if detail == "" && e.Digest != "" && e.Digest != o.Digest() {
+		detail = "other items"
+	}
+	return detail
 }
 
 // PlacedRequest starts the lifecycle of o. The lifecycle refuses it as a

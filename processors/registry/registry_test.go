@@ -73,8 +73,13 @@ func TestRegister(t *testing.T) {
 	o2 := newOrder("o-2", "r-1", "u-2")
 	entry1 := &registry.Entry{
 		OrderID: "o-1", RestaurantID: "r-1", UserID: "u-1", TotalCents: 2800,
-		PlacedAt: o1.PlacedAt, Source: pos(4, 17), At: pos(0, 0),
+		PlacedAt: o1.PlacedAt, Source: pos(4, 17), At: pos(0, 0), Digest: o1.Digest(),
 	}
+	o1Items := o1
+	o1Items.Items = append([]order.Item(nil), o1.Items...)
+	o1Items.Items[0].SKU = "other"
+	o1Retry := o1
+	o1Retry.PlacedAt = o1.PlacedAt.Add(time.Second) // the intake stamps a retry anew
 	type step struct {
 		name       string
 		orderID    string
@@ -82,6 +87,7 @@ func TestRegister(t *testing.T) {
 		byRest     []emitted // on placed-by-restaurant
 		byUser     []emitted // on placed-by-user
 		duplicates []string
+		conflicts  []string
 		entry      *registry.Entry // registry-table[orderID] afterwards
 	}
 	steps := []step{
@@ -99,13 +105,14 @@ func TestRegister(t *testing.T) {
 			byUser:    []emitted{{"u-2", &registry.Placed{Order: o2, Seq: pos(0, 1)}}},
 			entry: &registry.Entry{
 				OrderID: "o-2", RestaurantID: "r-1", UserID: "u-2", TotalCents: 2800,
-				PlacedAt: o2.PlacedAt, Source: pos(4, 18), At: pos(0, 1),
+				PlacedAt: o2.PlacedAt, Source: pos(4, 18), At: pos(0, 1), Digest: o2.Digest(),
 			},
 		},
 		{
 			name: "duplicate from another record", orderID: "o-1",
 			placement:  ingest.Placement{Order: o1Again, Source: pos(1, 3)},
 			duplicates: []string{"o-1"},
+			conflicts:  []string{`o-1: restaurant_id "r-2", first "r-1", user_id "u-2", first "u-1"`},
 			entry:      entry1,
 		},
 		{
@@ -119,17 +126,33 @@ func TestRegister(t *testing.T) {
 			duplicates: []string{"o-1"},
 			entry:      entry1,
 		},
+		{
+			name: "retry with a new placed_at", orderID: "o-1",
+			placement:  ingest.Placement{Order: o1Retry, Source: pos(4, 100)},
+			duplicates: []string{"o-1"},
+			entry:      entry1,
+		},
+		{
+			name: "other items, same total", orderID: "o-1",
+			placement:  ingest.Placement{Order: o1Items, Source: pos(4, 101)},
+			duplicates: []string{"o-1"},
+			conflicts:  []string{"o-1: other items"},
+			entry:      entry1,
+		},
 	}
 
 	tt := tester.New(t)
-	dups := new(duplicates)
-	testutil.StartProcessor(t, tt, registry.Define(registry.Hooks{Duplicate: dups.record}))
+	dups, conflicts := new(duplicates), new(duplicates)
+	testutil.StartProcessor(t, tt, registry.Define(registry.Hooks{
+		Duplicate: dups.record,
+		Conflict:  func(id, detail string) { conflicts.record(id + ": " + detail) },
+	}))
 	byRest := tt.NewQueueTracker(string(registry.ByRestaurant))
 	byUser := tt.NewQueueTracker(string(registry.ByUser))
 	requests := tt.NewQueueTracker(string(lifecycle.Requests))
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
-			before := len(dups.got())
+			before, beforeConflicts := len(dups.got()), len(conflicts.got())
 			tt.Consume(string(ingest.Output), s.orderID, &s.placement)
 			if got := drain(t, byRest); !reflect.DeepEqual(got, s.byRest) {
 				t.Errorf("placed-by-restaurant = %+v, want %+v", got, s.byRest)
@@ -147,6 +170,9 @@ func TestRegister(t *testing.T) {
 			if got := dups.got()[before:]; !slices.Equal(got, s.duplicates) {
 				t.Errorf("Duplicate hook calls = %v, want %v", got, s.duplicates)
 			}
+			if got := conflicts.got()[beforeConflicts:]; !slices.Equal(got, s.conflicts) {
+				t.Errorf("Conflict hook calls = %q, want %q", got, s.conflicts)
+			}
 			if got := tt.TableValue(registry.Table, s.orderID); !reflect.DeepEqual(got, s.entry) {
 				t.Errorf("registry-table[%s] = %+v, want %+v", s.orderID, got, s.entry)
 			}
@@ -159,8 +185,11 @@ func TestRegister(t *testing.T) {
 // Its writes are repeated, with the same Seq, and it is no duplicate.
 func TestRegisterRedelivery(t *testing.T) {
 	tt := tester.New(t)
-	dups := new(duplicates)
-	testutil.StartProcessor(t, tt, registry.Define(registry.Hooks{Duplicate: dups.record}))
+	dups, conflicts := new(duplicates), new(duplicates)
+	testutil.StartProcessor(t, tt, registry.Define(registry.Hooks{
+		Duplicate: dups.record,
+		Conflict:  func(id, detail string) { conflicts.record(id + ": " + detail) },
+	}))
 	byRest := tt.NewQueueTracker(string(registry.ByRestaurant))
 	byUser := tt.NewQueueTracker(string(registry.ByUser))
 
