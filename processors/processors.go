@@ -39,6 +39,9 @@ type Config struct {
 	// AuditRetention is how long a finished order stays in the lifecycle
 	// table; zero keeps orders forever.
 	AuditRetention time.Duration
+	// AcceptTimeout is how long an order may stay accepted before the
+	// lifecycle asks for it to be cancelled; zero never releases one.
+	AcceptTimeout time.Duration
 	// Logger logs the work done beside the processors (the retention
 	// sweeps); nil discards it.
 	Logger *slog.Logger
@@ -79,9 +82,14 @@ func AllWith(cfg Config) []Processor {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	audit := Processor{Graph: lifecycle.Define(h.Lifecycle)}
+	var sweeps []runner.Tend
 	if r := cfg.AuditRetention; r > 0 {
-		audit.Tend = runner.Visits(lifecycle.VisitRetire, lifecycle.RetireInterval(r), lifecycle.Cutoff(r), logger)
+		sweeps = append(sweeps, runner.Visits(lifecycle.VisitRetire, lifecycle.RetireInterval(r), lifecycle.Cutoff(r), logger))
 	}
+	if d := cfg.AcceptTimeout; d > 0 {
+		sweeps = append(sweeps, runner.Visits(lifecycle.VisitRelease, lifecycle.ReleaseInterval(d), lifecycle.ReleaseMeta(d), logger))
+	}
+	audit.Tend = runner.Together(sweeps...)
 	names := new(notifier.Catalog)
 	return []Processor{
 		{Graph: ingest.Define(h.Ingest), Options: ingest.Options(), Run: runIngest(h.Ingest)},

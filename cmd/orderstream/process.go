@@ -41,8 +41,9 @@ type processConfig struct {
 
 // settings are the processors' own settings, flags of process and demo.
 type settings struct {
-	capacity  int
-	retention time.Duration
+	capacity      int
+	retention     time.Duration
+	acceptTimeout time.Duration
 }
 
 // Defaults of the settings in process; demo retires orders sooner.
@@ -54,6 +55,8 @@ const (
 func (s *settings) addFlags(fs *flag.FlagSet, retention time.Duration) {
 	fs.IntVar(&s.capacity, "capacity", restaurant.DefaultCapacity, "open orders a restaurant takes before it rejects more")
 	fs.DurationVar(&s.retention, "audit-retention", retention, "how long a finished order stays in the audit table (0 = for ever)")
+	fs.DurationVar(&s.acceptTimeout, "accept-timeout", lifecycle.DefaultAcceptTimeout,
+		"how long an order may stay accepted before it is cancelled with the reason \"not ready within ...\" (0 = for ever)")
 }
 
 // config validates s and returns the processors' configuration.
@@ -64,10 +67,14 @@ func (s *settings) config(m *metrics.Metrics, logger *slog.Logger) (processors.C
 	if s.retention < 0 {
 		return processors.Config{}, fmt.Errorf("--audit-retention %v: want 0 or more", s.retention)
 	}
+	if s.acceptTimeout < 0 {
+		return processors.Config{}, fmt.Errorf("--accept-timeout %v: want 0 or more", s.acceptTimeout)
+	}
 	return processors.Config{
 		Hooks:          processorHooks(m, logger),
 		Restaurant:     restaurant.Config{Capacity: s.capacity},
 		AuditRetention: s.retention,
+		AcceptTimeout:  s.acceptTimeout,
 		Logger:         logger,
 	}, nil
 }

@@ -46,8 +46,6 @@ const (
 	RetryAfter = 5 * time.Second
 	// MaxAttempts is how often a job asks before it gives up.
 	MaxAttempts = 3
-	// MaxAge is how old a change may be for the kitchen to act on it.
-	MaxAge = 10 * time.Minute
 )
 
 // Config is how long the kitchens and couriers take: a uniformly random
@@ -124,8 +122,9 @@ func (k *kitchen) follow(ctx goka.Context, msg any) {
 
 // Plan is the job after change c given the current job (nil if none):
 // ok is false when nothing changes, and a nil job means the order needs
-// nothing more. Changes older than the job's, or than MaxAge at now, are
-// ignored.
+// nothing more. Changes older than the job's are ignored. The delay runs
+// from the change, or from now if the change is older: a kitchen that
+// learns of an order late still takes its time to prepare it.
 func Plan(job *Job, c *lifecycle.Change, now time.Time, cfg Config) (next *Job, ok bool) {
 	if job != nil && c.Seq.Partition == job.Seq.Partition && c.Seq.Offset <= job.Seq.Offset {
 		return nil, false
@@ -133,14 +132,15 @@ func Plan(job *Job, c *lifecycle.Change, now time.Time, cfg Config) (next *Job, 
 	if c.Status.Final() {
 		return nil, job != nil
 	}
-	if now.Sub(c.At) > MaxAge {
-		return nil, false
+	from := c.At
+	if now.After(from) {
+		from = now
 	}
 	switch c.Status {
 	case order.StatusAccepted:
-		return &Job{Next: order.StatusReady, Due: c.At.Add(between(cfg.PrepMin, cfg.PrepMax)), Seq: c.Seq}, true
+		return &Job{Next: order.StatusReady, Due: from.Add(between(cfg.PrepMin, cfg.PrepMax)), Seq: c.Seq}, true
 	case order.StatusReady:
-		return &Job{Next: order.StatusDelivered, Due: c.At.Add(between(cfg.DeliveryMin, cfg.DeliveryMax)), Seq: c.Seq}, true
+		return &Job{Next: order.StatusDelivered, Due: from.Add(between(cfg.DeliveryMin, cfg.DeliveryMax)), Seq: c.Seq}, true
 	}
 	return nil, false
 }

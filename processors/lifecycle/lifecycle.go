@@ -127,6 +127,7 @@ func Define(h Hooks) *goka.GroupGraph {
 	return goka.DefineGroup(Group,
 		goka.Input(Requests, new(RequestCodec), h.apply),
 		goka.Visitor(VisitRetire, retire),
+		goka.Visitor(VisitRelease, release),
 		// Not jsoncodec.Owned: an order's next request comes seconds to
 		// minutes after the last, when the value it encoded is long
 		// forgotten under load, and keeping it cost more than the hand
@@ -134,6 +135,8 @@ func Define(h Hooks) *goka.GroupGraph {
 		goka.Persist(new(OrderCodec)),
 		goka.Output(Changes, new(ChangeCodec)),
 		goka.Output(ByRestaurant, new(UpdateCodec)),
+		// The release sweep's cancellations.
+		goka.Output(Requests, new(RequestCodec)),
 	)
 }
 

@@ -40,6 +40,14 @@ func (tr tracker) track(ctx goka.Context, msg any) {
 		return s
 	})
 	if r != nil {
+		// The answer is given when the lifecycle published the order,
+		// not when it was placed: an order placed days ago (a replay, a
+		// late producer) is accepted now, and its kitchen and release
+		// timers run from now. The record's time is the same on a
+		// redelivery.
+		if ts := ctx.Timestamp(); ts.After(r.At) {
+			r.At = ts.UTC()
+		}
 		ctx.Emit(lifecycle.Requests, r.OrderID, r)
 	}
 	if d := StatusDelta(u); d != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lovoo/goka"
+	"golang.org/x/sync/errgroup"
 )
 
 // Visits returns a Tend that visits every key of the processor's table
@@ -43,5 +44,23 @@ func Visits(name string, every time.Duration, meta func(now time.Time) any, logg
 				}
 			}
 		}
+	}
+}
+
+// Together is the tends ts run side by side, nil if there are none: it
+// returns when ctx ends or one of them fails.
+func Together(ts ...Tend) Tend {
+	switch len(ts) {
+	case 0:
+		return nil
+	case 1:
+		return ts[0]
+	}
+	return func(ctx context.Context, p *goka.Processor) error {
+		g, gctx := errgroup.WithContext(ctx)
+		for _, t := range ts {
+			g.Go(func() error { return t(gctx, p) })
+		}
+		return g.Wait()
 	}
 }
