@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/orderstream/orderstream/internal/httpjson"
 )
 
 // Server timeouts.
@@ -48,13 +50,15 @@ func Serve(ctx context.Context, srv *http.Server) error {
 	return ServeListener(ctx, srv, ln)
 }
 
-// ServeListener serves srv on ln until ctx ends or serving fails. When ctx
+// ServeListener serves srv on ln until ctx ends or serving fails; the
+// answers net/http gives before a handler runs are JSON too
+// (httpjson.Listener). When ctx
 // ends it stops accepting, waits up to ShutdownTimeout for requests in
 // flight, then closes what remains. Streaming handlers should end on
 // srv.RegisterOnShutdown, since Shutdown does not cancel requests.
 func ServeListener(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(httpjson.Listener(ln)) }()
 	select {
 	case err := <-served:
 		return fmt.Errorf("serve http %s: %w", ln.Addr(), err)
