@@ -70,13 +70,23 @@ type StatsResponse struct {
 	Items           int64           `json:"items"`
 	Restaurants     int64           `json:"restaurants"`
 	Users           int64           `json:"users"`
-	TopRestaurants  []global.Ranked `json:"top_restaurants"`
+	TopRestaurants  []RankedResponse `json:"top_restaurants"`
 	Accepted        int64           `json:"accepted"`
 	Rejected        int64           `json:"rejected"`
 	Cancelled       int64           `json:"cancelled"`
 	Delivered       int64           `json:"delivered"`
 	Open            int64           `json:"open"`
 	OrdersPerMinute []window.Point  `json:"orders_per_minute"`
+}
+
+// RankedResponse is a restaurant of the ranking in /api/stats, named from
+// the catalog as in the list (empty when the catalog lacks it).
+type RankedResponse struct {
+	RestaurantID string `json:"restaurant_id"`
+	Name         string `json:"name"`
+	Cuisine      string `json:"cuisine"`
+	RevenueCents int64  `json:"revenue_cents"`
+	Orders       int64  `json:"orders"`
 }
 
 // HealthResponse is the body of /healthz and of a ready /readyz.
@@ -101,8 +111,8 @@ func newRestaurantResponse(s *restaurant.Stats) RestaurantResponse {
 		RevenueCents:  s.RevenueCents,
 		Items:         s.Items,
 		AvgOrderCents: s.AvgOrderCents,
-		FirstOrderAt:  s.FirstOrderAt,
-		LastOrderAt:   s.LastOrderAt,
+		FirstOrderAt:  ms(s.FirstOrderAt),
+		LastOrderAt:   ms(s.LastOrderAt),
 		TopItems:      top,
 		Accepted:      s.Accepted,
 		Rejected:      s.Rejected,
@@ -114,14 +124,21 @@ func newRestaurantResponse(s *restaurant.Stats) RestaurantResponse {
 	}
 }
 
+// ms is t as every API answer shows a time: UTC, to the millisecond.
+func ms(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
+
 func newStatsResponse(sum global.Summary, now time.Time) StatsResponse {
+	top := make([]RankedResponse, len(sum.TopRestaurants))
+	for i, r := range sum.TopRestaurants {
+		top[i] = RankedResponse{RestaurantID: r.RestaurantID, RevenueCents: r.RevenueCents, Orders: r.Orders}
+	}
 	return StatsResponse{
 		Orders:          sum.Orders,
 		RevenueCents:    sum.RevenueCents,
 		Items:           sum.Items,
 		Restaurants:     sum.Restaurants,
 		Users:           sum.Users,
-		TopRestaurants:  sum.TopRestaurants,
+		TopRestaurants:  top,
 		Accepted:        sum.Accepted,
 		Rejected:        sum.Rejected,
 		Cancelled:       sum.Cancelled,
@@ -137,7 +154,7 @@ func newUserResponse(s *user.Stats) UserResponse {
 		Orders:              s.Orders,
 		SpentCents:          s.SpentCents,
 		FavouriteRestaurant: s.FavouriteRestaurant,
-		LastOrderAt:         s.LastOrderAt,
+		LastOrderAt:         ms(s.LastOrderAt),
 	}
 }
 
@@ -187,13 +204,20 @@ func (a *api) restaurantBody(s *restaurant.Stats, resp *RestaurantResponse, now 
 // catalog lacks still counts, without a name; so does one whose name
 // cannot be read now.
 func (a *api) named(resp *RestaurantResponse) {
-	c, err := a.views.Catalog().Get(resp.RestaurantID)
+	resp.Name, resp.Cuisine = a.name(resp.RestaurantID)
+}
+
+// name is the catalog's name and cuisine of restaurant id, empty if it
+// has none or cannot be read now.
+func (a *api) name(id string) (name, cuisine string) {
+	c, err := a.views.Catalog().Get(id)
 	switch {
 	case err == nil:
-		resp.Name, resp.Cuisine = c.Name, c.Cuisine
+		return c.Name, c.Cuisine
 	case !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrUnavailable):
-		a.logger.Warn("catalog read failed", "restaurant_id", resp.RestaurantID, "err", err)
+		a.logger.Warn("catalog read failed", "restaurant_id", id, "err", err)
 	}
+	return "", ""
 }
 
 func (a *api) restaurant(w http.ResponseWriter, r *http.Request) {
@@ -256,7 +280,12 @@ func (a *api) stats(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err, "")
 		return
 	}
-	httpjson.WriteJSON(w, http.StatusOK, newStatsResponse(sum, a.now()))
+	resp := newStatsResponse(sum, a.now())
+	for i := range resp.TopRestaurants {
+		r := &resp.TopRestaurants[i]
+		r.Name, r.Cuisine = a.name(r.RestaurantID)
+	}
+	httpjson.WriteJSON(w, http.StatusOK, resp)
 }
 
 func (a *api) healthz(w http.ResponseWriter, _ *http.Request) {

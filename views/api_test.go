@@ -245,9 +245,9 @@ func TestStats(t *testing.T) {
 	})
 	checkJSON(t, do(t, h, http.MethodGet, "/api/stats"), http.StatusOK,
 		`{"orders":4,"revenue_cents":8000,"items":8,"restaurants":3,"users":3,"top_restaurants":[`+
-			`{"restaurant_id":"r1","revenue_cents":5000,"orders":2},`+
-			`{"restaurant_id":"r3","revenue_cents":2000,"orders":1},`+
-			`{"restaurant_id":"r2","revenue_cents":1000,"orders":1}],`+
+			`{"restaurant_id":"r1","name":"","cuisine":"","revenue_cents":5000,"orders":2},`+
+			`{"restaurant_id":"r3","name":"","cuisine":"","revenue_cents":2000,"orders":1},`+
+			`{"restaurant_id":"r2","name":"","cuisine":"","revenue_cents":1000,"orders":1}],`+
 			`"accepted":3,"rejected":1,"cancelled":1,"delivered":1,"open":1,"orders_per_minute":`+series(2, 2)+`}`)
 }
 

@@ -185,14 +185,14 @@ func decodeEvent(topic string, value []byte) (*Event, error) {
 			return nil, err
 		}
 		e.Type, e.UserID, e.RestaurantID = EventStatus, c.UserID, c.RestaurantID
-		data = StatusEvent{OrderID: c.OrderID, RestaurantID: c.RestaurantID, UserID: c.UserID, Status: c.Status, At: c.At, Reason: c.Reason}
+		data = StatusEvent{OrderID: c.OrderID, RestaurantID: c.RestaurantID, UserID: c.UserID, Status: c.Status, At: ms(c.At), Reason: c.Reason}
 	case string(notifier.Output):
 		var n notifier.Notification
 		if err := json.Unmarshal(value, &n); err != nil {
 			return nil, err
 		}
 		e.Type, e.UserID, e.RestaurantID = EventNotification, n.UserID, n.RestaurantID
-		data = NotificationEvent{UserID: n.UserID, OrderID: n.OrderID, RestaurantID: n.RestaurantID, Status: n.Status, Message: n.Message, At: n.At}
+		data = NotificationEvent{UserID: n.UserID, OrderID: n.OrderID, RestaurantID: n.RestaurantID, Status: n.Status, Message: n.Message, At: ms(n.At)}
 	default:
 		return nil, fmt.Errorf("unexpected topic %s", topic)
 	}

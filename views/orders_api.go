@@ -78,7 +78,7 @@ type NotificationsResponse struct {
 func newOrderResponse(o *lifecycle.Order) OrderResponse {
 	h := make([]HistoryEntry, len(o.History))
 	for i, e := range o.History {
-		h[i] = HistoryEntry{Status: e.Status, At: e.At, Reason: e.Reason}
+		h[i] = HistoryEntry{Status: e.Status, At: ms(e.At), Reason: e.Reason}
 	}
 	return OrderResponse{
 		OrderID:      o.OrderID,
@@ -93,7 +93,7 @@ func newOrderResponse(o *lifecycle.Order) OrderResponse {
 func newNotificationsResponse(in *inbox.Inbox) NotificationsResponse {
 	ns := make([]NotificationResponse, len(in.Notifications))
 	for i, n := range in.Notifications {
-		ns[i] = NotificationResponse{OrderID: n.OrderID, Status: n.Status, Message: n.Message, At: n.At}
+		ns[i] = NotificationResponse{OrderID: n.OrderID, Status: n.Status, Message: n.Message, At: ms(n.At)}
 	}
 	return NotificationsResponse{UserID: in.UserID, Notifications: ns}
 }
@@ -146,8 +146,12 @@ func (a *api) cancel(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err, "order %q not found", id)
 		return
 	}
-	if !o.Status.Cancellable() {
-		httpjson.WriteError(w, http.StatusConflict, "order %q is %s: too late to cancel", id, o.Status)
+	switch {
+	case o.Status == order.StatusCancelled:
+		httpjson.WriteError(w, http.StatusConflict, "order %q is already cancelled", id)
+		return
+	case !o.Status.Cancellable():
+		httpjson.WriteError(w, http.StatusConflict, "order %q is already %s and can no longer be cancelled", id, o.Status)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), CancelTimeout)
