@@ -65,18 +65,18 @@ type UserResponse struct {
 // orders, the counts of what became of them, and the placed orders of the
 // last 60 minutes by minute, oldest first.
 type StatsResponse struct {
-	Orders          int64           `json:"orders"`
-	RevenueCents    int64           `json:"revenue_cents"`
-	Items           int64           `json:"items"`
-	Restaurants     int64           `json:"restaurants"`
-	Users           int64           `json:"users"`
+	Orders          int64            `json:"orders"`
+	RevenueCents    int64            `json:"revenue_cents"`
+	Items           int64            `json:"items"`
+	Restaurants     int64            `json:"restaurants"`
+	Users           int64            `json:"users"`
 	TopRestaurants  []RankedResponse `json:"top_restaurants"`
-	Accepted        int64           `json:"accepted"`
-	Rejected        int64           `json:"rejected"`
-	Cancelled       int64           `json:"cancelled"`
-	Delivered       int64           `json:"delivered"`
-	Open            int64           `json:"open"`
-	OrdersPerMinute []window.Point  `json:"orders_per_minute"`
+	Accepted        int64            `json:"accepted"`
+	Rejected        int64            `json:"rejected"`
+	Cancelled       int64            `json:"cancelled"`
+	Delivered       int64            `json:"delivered"`
+	Open            int64            `json:"open"`
+	OrdersPerMinute []window.Point   `json:"orders_per_minute"`
 }
 
 // RankedResponse is a restaurant of the ranking in /api/stats, named from
