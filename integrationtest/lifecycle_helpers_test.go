@@ -21,8 +21,12 @@ import (
 	"github.com/orderstream/orderstream/emitters/intake"
 	"github.com/orderstream/orderstream/emitters/kitchen"
 	"github.com/orderstream/orderstream/internal/kafkaconf"
+	"github.com/orderstream/orderstream/internal/metrics"
 	"github.com/orderstream/orderstream/internal/topics"
+	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors"
+	"github.com/orderstream/orderstream/processors/ingest"
+	"github.com/orderstream/orderstream/processors/registry"
 	"github.com/orderstream/orderstream/processors/restaurant"
 	"github.com/orderstream/orderstream/processors/runner"
 	"github.com/orderstream/orderstream/views"
@@ -35,6 +39,7 @@ import (
 type lifecycleSystem struct {
 	t        *testing.T
 	base     string
+	metrics  *metrics.Metrics
 	requests *emitters.Requests
 	cancel   context.CancelFunc
 	done     chan error
@@ -44,6 +49,8 @@ type lifecycleOptions struct {
 	capacity  int
 	retention time.Duration
 	kitchen   *kitchen.Config // nil: no kitchen; the test plays it
+	// acceptTimeout releases accepted orders (zero: never).
+	acceptTimeout time.Duration
 }
 
 // startLifecycle starts the system on kc with its state under dataDir and
@@ -69,8 +76,10 @@ func startLifecycle(t *testing.T, kc kafkaconf.Config, dataDir string, opts life
 		t.Fatal(errors.Join(err, em.Close()))
 	}
 	hub := views.NewHub(kc, logger)
+	m := metrics.New()
 	h, err := views.NewHandler(views.HandlerConfig{
-		Views: set, Intake: intake.NewHandler(em, logger), Logger: logger, Events: hub, Requests: requests,
+		Views: set, Intake: intake.NewHandler(em, logger, intake.WithPlaced(set.Orders().Placed)),
+		Logger: logger, Events: hub, Requests: requests, Metrics: m,
 	})
 	if err != nil {
 		t.Fatal(errors.Join(err, em.Close(), requests.Close()))
@@ -84,7 +93,17 @@ func startLifecycle(t *testing.T, kc kafkaconf.Config, dataDir string, opts life
 	procs := processors.AllWith(processors.Config{
 		Restaurant:     restaurant.Config{Capacity: opts.capacity},
 		AuditRetention: opts.retention,
+		AcceptTimeout:  opts.acceptTimeout,
 		Logger:         logger,
+		Hooks: processors.Hooks{
+			Ingest: ingest.Hooks{Invalid: func(reason order.Reason, err error) {
+				m.InvalidOrders.WithLabelValues(string(reason)).Inc()
+			}},
+			Registry: registry.Hooks{
+				Duplicate: func(string) { m.DuplicateOrders.Inc() },
+				Conflict:  func(string, string) { m.ConflictingOrders.Inc() },
+			},
+		},
 	})
 
 	runCtx, stop := context.WithCancel(context.Background())
@@ -100,7 +119,7 @@ func startLifecycle(t *testing.T, kc kafkaconf.Config, dataDir string, opts life
 	if opts.kitchen != nil {
 		g.Go(func() error { return kitchen.Run(gctx, rc, *opts.kitchen, logger) })
 	}
-	s := &lifecycleSystem{t: t, base: "http://" + ln.Addr().String(), requests: requests, cancel: stop, done: make(chan error, 1)}
+	s := &lifecycleSystem{t: t, base: "http://" + ln.Addr().String(), metrics: m, requests: requests, cancel: stop, done: make(chan error, 1)}
 	go func() {
 		err := g.Wait()
 		stopViews()
