@@ -256,7 +256,9 @@ func TestInputEdges(t *testing.T) {
 		ctx, stop := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		k := kitchen.Config{PrepMin: 100 * time.Millisecond, PrepMax: 200 * time.Millisecond, DeliveryMin: 100 * time.Millisecond, DeliveryMax: 200 * time.Millisecond}
-		go func() { done <- kitchen.Run(ctx, runner.Config{Kafka: kc, DataDir: t.TempDir(), Logger: logger}, k, logger) }()
+		go func() {
+			done <- kitchen.Run(ctx, runner.Config{Kafka: kc, DataDir: t.TempDir(), Logger: logger}, k, logger)
+		}()
 		defer func() {
 			stop()
 			if err := <-done; err != nil {
