@@ -15,6 +15,10 @@ import (
 // Without it, the module version go install recorded, or "dev".
 var Version = ""
 
+// Revision is the VCS revision, set at link time where the build has no
+// VCS data (a Docker build without .git); otherwise the toolchain's.
+var Revision = ""
+
 // Info is one build's identity.
 type Info struct {
 	Version   string
@@ -41,12 +45,15 @@ func Get() Info {
 				dirty = s.Value == "true"
 			}
 		}
-		if rev != "" {
+		if rev != "" && Revision == "" {
 			info.Revision = rev
 			if dirty {
 				info.Revision += "+dirty"
 			}
 		}
+	}
+	if Revision != "" {
+		info.Revision = Revision
 	}
 	if info.Version == "" {
 		info.Version = "dev"
