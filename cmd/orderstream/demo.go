@@ -99,7 +99,7 @@ func runDemo(ctx context.Context, e *env, c *demoConfig) (err error) {
 		}, m, procs), procs)
 	}
 	// Consumer lag of the groups, per partition, every few seconds.
-	lag := func(ctx context.Context, _ *views.Handler) error { return runLag(ctx, kc, m, procs, e.logger) }
+	lag := func(ctx context.Context, _ *views.Handler) error { return runLag(ctx, kc, m, e.logger) }
 	sidecars := []sidecar{runProcessors, lag}
 
 	// Simulator: the catalog, users placing orders at --rate, and the

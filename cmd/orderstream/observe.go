@@ -18,10 +18,12 @@ import (
 	"github.com/orderstream/orderstream/processors/runner"
 )
 
-// runLag exports the consumer lag of the groups of procs in m
+// runLag exports the consumer lag of every group of the system in m
 // (orderstream_consumergroup_lag) until ctx ends, through an admin client
-// of its own.
-func runLag(ctx context.Context, kc kafkaconf.Config, m *metrics.Metrics, procs []processors.Processor, logger *slog.Logger) error {
+// of its own. Every group, not only those this process runs (--only): the
+// figures come from the broker, so a stopped group shows its lag growing on
+// the replicas that still run.
+func runLag(ctx context.Context, kc kafkaconf.Config, m *metrics.Metrics, logger *slog.Logger) error {
 	opts, err := kgoconf.Options(kc)
 	if err != nil {
 		return fmt.Errorf("consumer lag: %w", err)
@@ -31,11 +33,7 @@ func runLag(ctx context.Context, kc kafkaconf.Config, m *metrics.Metrics, procs 
 		return fmt.Errorf("consumer lag: create client: %w", err)
 	}
 	defer cl.Close()
-	groups := make([]string, 0, len(procs))
-	for _, p := range procs {
-		groups = append(groups, p.Name())
-	}
-	return m.RunLag(ctx, kadm.NewClient(cl), groups, logger.With("component", "lag"))
+	return m.RunLag(ctx, kadm.NewClient(cl), processors.Names(), logger.With("component", "lag"))
 }
 
 // observed adds to rc what the metrics need of the processors: the table

@@ -111,7 +111,7 @@ func runProcess(ctx context.Context, e *env, c *processConfig) error {
 	// Processors: one goka group each, until the context ends.
 	g.Go(func() error { return processors.Run(ctx, rc, procs) })
 	// Consumer lag of the groups, per partition, every few seconds.
-	g.Go(func() error { return runLag(ctx, kc, m, procs, e.logger) })
+	g.Go(func() error { return runLag(ctx, kc, m, e.logger) })
 	// Operations endpoint: metrics and probes.
 	if c.http != "" {
 		mux := http.NewServeMux()
