@@ -25,6 +25,13 @@ var appMetrics = []string{
 	"orderstream_duplicate_orders_total",
 	"orderstream_orders_emitted_total",
 	"orderstream_http_request_duration_seconds",
+	"orderstream_consumergroup_lag",
+	"orderstream_ingest_transactions_total",
+	"orderstream_table_cache_flushes_total",
+	"orderstream_table_cache_flushed_records_total",
+	"orderstream_status_requests_refused_total",
+	"orderstream_processor_recovered",
+	"orderstream_build_info",
 }
 
 // runtimeMetrics are the Go and process collectors' metrics the dashboard

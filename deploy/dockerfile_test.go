@@ -68,7 +68,7 @@ func buildCommand(t *testing.T, ins []instruction) string {
 func TestDockerfile(t *testing.T) {
 	ins := readDockerfile(t)
 	build := buildCommand(t, ins)
-	const want = `CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/orderstream ./cmd/orderstream`
+	const want = `CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X github.com/orderstream/orderstream/internal/buildinfo.Version=${VERSION} -X github.com/orderstream/orderstream/internal/buildinfo.Revision=${REVISION}" -o /out/orderstream ./cmd/orderstream`
 	if build != want {
 		t.Errorf("build command\n  %s\nwant\n  %s", build, want)
 	}
@@ -174,6 +174,7 @@ func buildBinary(t *testing.T) string {
 		binPath = filepath.Join(dir, "orderstream")
 		sh := exec.Command("sh", "-c", strings.ReplaceAll(cmd, "/out/orderstream", binPath))
 		sh.Dir = ".."
+		sh.Env = append(os.Environ(), "VERSION="+testVersion, "REVISION="+testRevision)
 		if out, err := sh.CombinedOutput(); err != nil {
 			buildErr = err.Error() + "\n" + string(out)
 		}

@@ -13,6 +13,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
@@ -70,6 +71,15 @@ func newObject(apiVersion, kind string) (any, *metav1.ObjectMeta) {
 		return o, &o.ObjectMeta
 	case "monitoring.coreos.com/v1 ServiceMonitor":
 		o := &serviceMonitor{}
+		return o, &o.ObjectMeta
+	case "monitoring.coreos.com/v1 PrometheusRule":
+		o := &prometheusRule{}
+		return o, &o.ObjectMeta
+	case "policy/v1 PodDisruptionBudget":
+		o := &policyv1.PodDisruptionBudget{}
+		return o, &o.ObjectMeta
+	case "v1 ConfigMap":
+		o := &corev1.ConfigMap{}
 		return o, &o.ObjectMeta
 	}
 	return nil, nil

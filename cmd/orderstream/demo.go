@@ -89,15 +89,18 @@ func runDemo(ctx context.Context, e *env, c *demoConfig) (err error) {
 	}
 
 	// Processors: every group, attached to the monitor and /metrics.
+	procs := processors.AllWith(pc)
 	runProcessors := func(ctx context.Context, h *views.Handler) error {
-		return processors.Run(ctx, runner.Config{
+		return processors.Run(ctx, observed(runner.Config{
 			Kafka:   kc,
 			DataDir: c.dataDir,
 			Logger:  e.logger,
 			Started: h.AttachProcessor,
-		}, processors.AllWith(pc))
+		}, m, procs), procs)
 	}
-	sidecars := []sidecar{runProcessors}
+	// Consumer lag of the groups, per partition, every few seconds.
+	lag := func(ctx context.Context, _ *views.Handler) error { return runLag(ctx, kc, m, e.logger) }
+	sidecars := []sidecar{runProcessors, lag}
 
 	// Simulator: the catalog, users placing orders at --rate, and the
 	// kitchens and couriers moving them on.

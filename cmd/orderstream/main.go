@@ -72,6 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("orderstream "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	logFormat := fs.String("log-format", "text", "log format: text (logfmt) or json")
 	runCmd := cmd.setup(fs)
 	var positional []string
 	if cmd.args == "" {
@@ -88,7 +89,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	logger, err := newLogger(stderr, *logFormat, level)
+	if err != nil {
+		return err
+	}
 	return runCmd(ctx, &env{stdout: stdout, logger: logger, args: positional})
 }
 

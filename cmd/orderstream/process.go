@@ -109,14 +109,16 @@ func runProcess(ctx context.Context, e *env, c *processConfig) error {
 		return fmt.Errorf("ensure topics: %w", err)
 	}
 	running := &runningProcessors{}
-	rc := runner.Config{Kafka: kc, DataDir: c.dataDir, Logger: e.logger, Started: func(p *goka.Processor) {
+	rc := observed(runner.Config{Kafka: kc, DataDir: c.dataDir, Logger: e.logger, Started: func(p *goka.Processor) {
 		running.add(p)
 		m.AttachProcessor(p)
-	}}
+	}}, m, procs)
 
 	g, ctx := errgroup.WithContext(ctx)
 	// Processors: one goka group each, until the context ends.
 	g.Go(func() error { return processors.Run(ctx, rc, procs) })
+	// Consumer lag of the groups, per partition, every few seconds.
+	g.Go(func() error { return runLag(ctx, kc, m, e.logger) })
 	// Operations endpoint: metrics and probes.
 	if c.http != "" {
 		mux := http.NewServeMux()
@@ -144,7 +146,7 @@ func processorHooks(m *metrics.Metrics, logger *slog.Logger) processors.Hooks {
 		Ingest: ingest.Hooks{Invalid: func(reason order.Reason, err error) {
 			m.InvalidOrders.WithLabelValues(string(reason)).Inc()
 			logger.Warn("invalid order dead-lettered", "reason", reason, "err", err)
-		}},
+		}, Ended: ingestEnded(m)},
 		Registry: registry.Hooks{Duplicate: func(orderID string) {
 			m.DuplicateOrders.Inc()
 			logger.Info("duplicate order dropped", "order_id", orderID)

@@ -47,6 +47,9 @@ type gokaCollector struct {
 	mu         sync.Mutex
 	processors map[string]processorStatser // by group
 	views      map[string]viewStatser      // by table
+	// counted are the record counts of stages that are not goka
+	// processors (ingest), by group and topic.
+	consumed, produced map[string]map[string]uint
 }
 
 func newGokaCollector() *gokaCollector {
@@ -54,7 +57,25 @@ func newGokaCollector() *gokaCollector {
 		descs:      newGokaDescs(),
 		processors: make(map[string]processorStatser),
 		views:      make(map[string]viewStatser),
+		consumed:   make(map[string]map[string]uint),
+		produced:   make(map[string]map[string]uint),
 	}
+}
+
+// add counts records of a stage that is not a goka processor: records
+// consumed from input, placed on output and dead-lettered on dlq.
+func (c *gokaCollector) add(group, input, output, dlq string, records, placed, deadLetters int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	inc := func(counts map[string]map[string]uint, topic string, n int) {
+		if counts[group] == nil {
+			counts[group] = map[string]uint{}
+		}
+		counts[group][topic] += uint(n)
+	}
+	inc(c.consumed, input, records)
+	inc(c.produced, output, placed)
+	inc(c.produced, dlq, deadLetters)
 }
 
 func (c *gokaCollector) attachProcessor(group string, p processorStatser) {
@@ -84,7 +105,22 @@ func (c *gokaCollector) Collect(ch chan<- prometheus.Metric) {
 	for t, v := range c.views {
 		views[t] = v
 	}
+	var counted []sample
+	for _, k := range []struct {
+		desc   *prometheus.Desc
+		counts map[string]map[string]uint
+	}{{c.descs.consumed, c.consumed}, {c.descs.produced, c.produced}} {
+		for group, topics := range k.counts {
+			if _, goka := procs[group]; goka {
+				continue // goka's own statistics win
+			}
+			for topic, n := range topics {
+				counted = append(counted, sample{k.desc, prometheus.CounterValue, float64(n), []string{group, topic}})
+			}
+		}
+	}
 	c.mu.Unlock()
+	emit(ch, counted)
 
 	for group, p := range procs {
 		ctx, cancel := context.WithTimeout(context.Background(), StatsTimeout)

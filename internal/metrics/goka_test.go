@@ -74,6 +74,10 @@ orderstream_processor_messages_consumed_total{group="restaurant",topic="placed"}
 # TYPE orderstream_processor_messages_produced_total counter
 orderstream_processor_messages_produced_total{group="restaurant",topic="deltas"} 15
 orderstream_processor_messages_produced_total{group="restaurant",topic="restaurant-table"} 7
+# HELP orderstream_processor_recovered 1 once every partition of the processor's group table has recovered its local store and runs (always 1 for a group without a table), else 0.
+# TYPE orderstream_processor_recovered gauge
+orderstream_processor_recovered{group="ingest"} 1
+orderstream_processor_recovered{group="restaurant"} 0
 # HELP orderstream_view_lag Messages of a table partition a view has yet to load: while recovering, what is left to recover; afterwards, as of goka's last high-water-mark refresh (once a minute).
 # TYPE orderstream_view_lag gauge
 orderstream_view_lag{partition="0",table="global-table"} 0

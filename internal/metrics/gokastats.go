@@ -10,6 +10,7 @@ import (
 // gokaDescs describe the metrics made from goka's statistics.
 type gokaDescs struct {
 	consumed, produced, consumerLag     *prometheus.Desc
+	processorRecovered                  *prometheus.Desc
 	viewLag, viewRecovered, viewRecords *prometheus.Desc
 }
 
@@ -26,6 +27,10 @@ func newGokaDescs() gokaDescs {
 			"Messages of a topic partition a processor has yet to consume: for inputs, as of goka's last "+
 				"high-water-mark refresh (once a minute); for the group table, what is left to recover.",
 			[]string{"group", "topic", "partition"}, nil),
+		processorRecovered: prometheus.NewDesc(name("processor_recovered"),
+			"1 once every partition of the processor's group table has recovered its local store and runs "+
+				"(always 1 for a group without a table), else 0.",
+			[]string{"group"}, nil),
 		viewLag: prometheus.NewDesc(name("view_lag"),
 			"Messages of a table partition a view has yet to load: while recovering, what is left to "+
 				"recover; afterwards, as of goka's last high-water-mark refresh (once a minute).",
@@ -40,7 +45,7 @@ func newGokaDescs() gokaDescs {
 }
 
 func (d gokaDescs) describe(ch chan<- *prometheus.Desc) {
-	for _, desc := range []*prometheus.Desc{d.consumed, d.produced, d.consumerLag, d.viewLag, d.viewRecovered, d.viewRecords} {
+	for _, desc := range []*prometheus.Desc{d.consumed, d.produced, d.consumerLag, d.processorRecovered, d.viewLag, d.viewRecovered, d.viewRecords} {
 		ch <- desc
 	}
 }
@@ -62,6 +67,7 @@ func (d gokaDescs) processorSamples(group string, s *goka.ProcessorStats) []samp
 	consumed := map[string]uint{}
 	produced := map[string]uint{}
 	var out []sample
+	recovered := true
 	for part, ps := range s.Group {
 		if ps == nil {
 			continue
@@ -80,10 +86,14 @@ func (d gokaDescs) processorSamples(group string, s *goka.ProcessorStats) []samp
 			}
 		}
 		if ts := ps.TableStats; ts != nil {
+			if ts.Status != goka.PartitionRunning {
+				recovered = false
+			}
 			table := string(goka.GroupTable(goka.Group(group)))
 			out = append(out, sample{d.consumerLag, prometheus.GaugeValue, float64(recoveryLag(ts)), []string{group, table, partition}})
 		}
 	}
+	out = append(out, sample{d.processorRecovered, prometheus.GaugeValue, boolValue(recovered), []string{group}})
 	for topic, n := range consumed {
 		out = append(out, sample{d.consumed, prometheus.CounterValue, float64(n), []string{group, topic}})
 	}

@@ -55,6 +55,8 @@ type Metrics struct {
 	// and status code; Instrument fills it.
 	HTTPDuration *prometheus.HistogramVec
 
+	pipeline
+
 	registry *prometheus.Registry
 	goka     *gokaCollector
 }
@@ -95,6 +97,7 @@ func New() *Metrics {
 			Help:      "HTTP request latency by method, route pattern and status code.",
 			Buckets:   HTTPBuckets,
 		}, []string{"method", "route", "code"}),
+		pipeline: newPipeline(),
 		registry: prometheus.NewRegistry(),
 		goka:     newGokaCollector(),
 	}
@@ -120,6 +123,7 @@ func New() *Metrics {
 		m.HTTPDuration,
 		m.goka,
 	)
+	m.registerPipeline()
 	return m
 }
 

@@ -48,6 +48,9 @@ type Runtime struct {
 	Storage func(topic string, partition int32) (storage.Storage, bool)
 	// Producer writes the changelog records.
 	Producer goka.Producer
+	// Flushed, if set, is called after every flush that wrote something,
+	// with the number of records written and the flush's error (metrics).
+	Flushed func(records int, err error)
 }
 
 // Table is the cache of one group table whose values are *T.
@@ -114,7 +117,7 @@ func (t *Table[T]) partition(ctx goka.Context) *partition[T] {
 		ctx.Fail(fmt.Errorf("cache: no local storage of %s/%d", t.topic, ctx.Partition())) // panics
 	}
 	p := &partition[T]{
-		topic: t.topic, enc: t.enc, st: st, producer: t.rt.Producer,
+		topic: t.topic, enc: t.enc, st: st, producer: t.rt.Producer, flushed: t.rt.Flushed,
 		values: map[string]*T{}, dirty: map[string]bool{}, wake: make(chan struct{}, 1),
 	}
 	t.parts[session] = p
@@ -134,6 +137,7 @@ type partition[T any] struct {
 	enc      goka.Codec
 	st       storage.Storage
 	producer goka.Producer
+	flushed  func(records int, err error)
 	wake     chan struct{}
 
 	flushing sync.Mutex // one flush at a time, in order
@@ -218,6 +222,9 @@ func (p *partition[T]) flush() {
 	}
 	for _, c := range commits {
 		c(err)
+	}
+	if p.flushed != nil {
+		p.flushed(len(keys), err)
 	}
 	// What was flushed is in the local table now: unchanged values may
 	// be read from there again.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -74,10 +76,16 @@ func produce(t *testing.T, cl *kgo.Client, keys, n int) {
 
 // run runs the group until stop is called, which returns Run's error.
 func run(t *testing.T, kc kafkaconf.Config, dir string) (stop func() error) {
+	return runFlushed(t, kc, dir, nil)
+}
+
+// runFlushed is run with flushed as runner.Config.CacheFlushed.
+func runFlushed(t *testing.T, kc kafkaconf.Config, dir string, flushed func(goka.Group, int, error)) (stop func() error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- runner.Run(ctx, runner.Config{Kafka: kc, DataDir: dir, Logger: slog.New(slog.DiscardHandler)}, define())
+		cfg := runner.Config{Kafka: kc, DataDir: dir, Logger: slog.New(slog.DiscardHandler), CacheFlushed: flushed}
+		done <- runner.Run(ctx, cfg, define())
 	}()
 	return func() error {
 		cancel()
@@ -214,5 +222,42 @@ func TestCountsOnceAcrossRestart(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The flush hook sees every flush: as many records as the changelog got.
+func TestFlushedHook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a broker and a processor")
+	}
+	kc := startBroker(t)
+	cl := testutil.KafkaClient(t, kc)
+	log := &changelog{cl: testutil.KafkaClient(t, kc, kgo.ConsumeTopics(table), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())), latest: map[string]int64{}}
+	var mu sync.Mutex
+	var flushes, records int
+	var groups []goka.Group
+	flushed := func(g goka.Group, n int, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			t.Errorf("flush failed: %v", err)
+		}
+		flushes++
+		records += n
+		if !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+	}
+	produce(t, cl, 4, 300)
+	stop := runFlushed(t, kc, t.TempDir(), flushed)
+	log.waitSum(t, 4*300)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if flushes == 0 || records != log.records || len(groups) != 1 || groups[0] != define().Group() {
+		t.Errorf("%d flushes of %d records by groups %v; the changelog has %d records of group %s",
+			flushes, records, groups, log.records, define().Group())
 	}
 }

@@ -62,11 +62,30 @@ type Hooks struct {
 	// Invalid is called once per dead letter, after the transaction that
 	// wrote it committed.
 	Invalid func(reason order.Reason, err error)
+	// Ended is called once per transaction Run ends, committed or
+	// aborted (metrics). goka's tester path (Define) has no transactions
+	// and never calls it.
+	Ended func(Transaction)
+}
+
+// Transaction is what one transaction of Run did. An aborted one wrote
+// nothing: its records are read again by the next.
+type Transaction struct {
+	Committed bool
+	// Records is how many records of "orders" it consumed; Placed and
+	// DeadLetters how many it wrote to Output and to DLQ.
+	Records, Placed, DeadLetters int
 }
 
 func (h Hooks) invalid(v Verdict) {
 	if h.Invalid != nil {
 		h.Invalid(v.Reason, v.Err)
+	}
+}
+
+func (h Hooks) ended(t Transaction) {
+	if h.Ended != nil {
+		h.Ended(t)
 	}
 }
 

@@ -174,6 +174,9 @@ func transact(ctx context.Context, sess *kgo.GroupTransactSession, fetches kgo.F
 	defer cancel()
 	commit := produceErr == nil && ctx.Err() == nil
 	committed, err := sess.End(endCtx, kgo.TransactionEndTry(commit))
+	txn := Transaction{Committed: committed && err == nil, Records: fetches.NumRecords(),
+		Placed: fetches.NumRecords() - len(refused), DeadLetters: len(refused)}
+	h.ended(txn)
 	if err != nil {
 		return fmt.Errorf("end transaction: %w", errors.Join(err, produceErr))
 	}

@@ -136,7 +136,8 @@ func TestRunExactlyOnce(t *testing.T) {
 	producer := testutil.KafkaClient(t, kc, kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	rng := rand.New(rand.NewPCG(7, 7))
 	calls := new(invalidCalls)
-	h := ingest.Hooks{Invalid: calls.invalid}
+	txns := new(transactions)
+	h := ingest.Hooks{Invalid: calls.invalid, Ended: txns.ended}
 
 	var records []*kgo.Record
 	batch := mixed(rng, 600, 0)
@@ -219,7 +220,37 @@ func TestRunExactlyOnce(t *testing.T) {
 	if got := len(calls.got()); got != len(invalid) {
 		t.Errorf("Invalid hook called %d times, want %d", got, len(invalid))
 	}
+	// The committed transactions hold every record once, whatever was
+	// aborted and read again.
+	if c := txns.sum(); c.Records != len(records) || c.Placed != len(valid) || c.DeadLetters != len(invalid) {
+		t.Errorf("committed transactions: %+v, want %d records, %d placed, %d dead letters", c, len(records), len(valid), len(invalid))
+	}
 	t.Logf("%d records: %d valid, %d invalid", len(records), len(valid), len(invalid))
 }
 
 func must(_ *order.Order, err error) error { return err }
+
+// transactions records Hooks.Ended.
+type transactions struct {
+	mu        sync.Mutex
+	committed ingest.Transaction // sums of the committed ones
+	aborted   int
+}
+
+func (c *transactions) ended(t ingest.Transaction) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !t.Committed {
+		c.aborted++
+		return
+	}
+	c.committed.Records += t.Records
+	c.committed.Placed += t.Placed
+	c.committed.DeadLetters += t.DeadLetters
+}
+
+func (c *transactions) sum() ingest.Transaction {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.committed
+}

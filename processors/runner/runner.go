@@ -29,6 +29,10 @@ type Config struct {
 	// Started, if set, is called with each processor before it runs
 	// (to attach it to the monitor and the metrics).
 	Started func(*goka.Processor)
+	// CacheFlushed, if set, is called after every flush of a group's
+	// table cache (processors/cache) with the records it wrote and its
+	// error, for the metrics.
+	CacheFlushed func(group goka.Group, records int, err error)
 }
 
 // StoragePath is where a group keeps its local tables under dataDir.
@@ -61,7 +65,11 @@ func Build(cfg Config, gg *goka.GroupGraph, opts ...goka.ProcessorOption) (p *go
 		if err != nil {
 			return nil, nil, fmt.Errorf("processor %s: table cache producer: %w", group, err)
 		}
-		detach, err := cache.Attach(gg, &cache.Runtime{Storage: stores.get, Producer: prod})
+		rt := &cache.Runtime{Storage: stores.get, Producer: prod}
+		if cfg.CacheFlushed != nil {
+			rt.Flushed = func(records int, err error) { cfg.CacheFlushed(group, records, err) }
+		}
+		detach, err := cache.Attach(gg, rt)
 		if err != nil {
 			return nil, nil, errors.Join(err, prod.Close())
 		}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/lovoo/goka"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/orderstream/orderstream/internal/kafkaconf"
+	"github.com/orderstream/orderstream/internal/kgoconf"
+	"github.com/orderstream/orderstream/internal/metrics"
+	"github.com/orderstream/orderstream/order"
+	"github.com/orderstream/orderstream/processors"
+	"github.com/orderstream/orderstream/processors/ingest"
+	"github.com/orderstream/orderstream/processors/runner"
+)
+
+// runLag exports the consumer lag of every group of the system in m
+// (orderstream_consumergroup_lag) until ctx ends, through an admin client
+// of its own. Every group, not only those this process runs (--only): the
+// figures come from the broker, so a stopped group shows its lag growing on
+// the replicas that still run.
+func runLag(ctx context.Context, kc kafkaconf.Config, m *metrics.Metrics, logger *slog.Logger) error {
+	opts, err := kgoconf.Options(kc)
+	if err != nil {
+		return fmt.Errorf("consumer lag: %w", err)
+	}
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return fmt.Errorf("consumer lag: create client: %w", err)
+	}
+	defer cl.Close()
+	return m.RunLag(ctx, kadm.NewClient(cl), processors.Names(), logger.With("component", "lag"))
+}
+
+// observed adds to rc what the metrics need of the processors: the table
+// cache flushes, and ingest's records from its first transaction on.
+func observed(rc runner.Config, m *metrics.Metrics, procs []processors.Processor) runner.Config {
+	rc.CacheFlushed = func(group goka.Group, records int, err error) { m.CacheFlushed(string(group), records, err) }
+	for _, p := range procs {
+		if p.Name() == string(ingest.Group) {
+			startIngest(m)
+		}
+	}
+	return rc
+}
+
+func startIngest(m *metrics.Metrics) {
+	m.StartIngest(string(ingest.Group), string(order.Stream), string(ingest.Output), string(ingest.DLQ))
+}
+
+// ingestEnded counts one ingest transaction in m.
+func ingestEnded(m *metrics.Metrics) func(ingest.Transaction) {
+	return func(t ingest.Transaction) {
+		m.IngestEnded(string(ingest.Group), string(order.Stream), string(ingest.Output), string(ingest.DLQ),
+			t.Committed, t.Records, t.Placed, t.DeadLetters)
+	}
+}
