@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/orderstream/orderstream/internal/kafkacluster"
@@ -40,6 +43,10 @@ func runKafkaCluster(ctx context.Context, e *env, c *kafkaClusterConfig) error {
 	}
 	brokers := strings.Join(cl.Bootstrap(), ",")
 	logger.Info("kafka cluster ready", "version", kafkacluster.Version, "nodes", c.brokers, "brokers", brokers, "data_dir", c.dataDir)
+	// For scripts: B=$(cat DATA_DIR/brokers).
+	if err := os.WriteFile(filepath.Join(c.dataDir, "brokers"), []byte(brokers+"\n"), 0o644); err != nil {
+		return errors.Join(err, cl.Close())
+	}
 	fmt.Fprintf(e.stdout, "brokers=%s\n", brokers)
 	<-ctx.Done()
 	logger.Info("stopping the kafka cluster")
