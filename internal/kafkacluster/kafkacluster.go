@@ -143,12 +143,12 @@ type Cluster struct {
 }
 
 type node struct {
-	id                        int
-	dir                       string
-	client, secure, ctrl, int string // listener addresses
-	mu                        sync.Mutex
-	cmd                       *exec.Cmd
-	exited                    chan struct{}
+	id                          int
+	dir                         string
+	client, secure, ctrl, inter string // listener addresses
+	mu                          sync.Mutex
+	cmd                         *exec.Cmd
+	exited                      chan struct{}
 }
 
 // Start formats the storage of every node (unless DataDir already holds a
@@ -221,7 +221,7 @@ func (c *Cluster) layout() error {
 		c.clusterID = lines[0]
 		for i := range c.cfg.Nodes {
 			a := lines[1+4*i:]
-			c.nodes = append(c.nodes, &node{id: i + 1, dir: c.nodeDir(i + 1), client: a[0], secure: a[1], ctrl: a[2], int: a[3]})
+			c.nodes = append(c.nodes, &node{id: i + 1, dir: c.nodeDir(i + 1), client: a[0], secure: a[1], ctrl: a[2], inter: a[3]})
 		}
 		return nil
 	}
@@ -236,9 +236,9 @@ func (c *Cluster) layout() error {
 		if err != nil {
 			return err
 		}
-		n := &node{id: i + 1, dir: c.nodeDir(i + 1), client: ports[0], secure: ports[1], ctrl: ports[2], int: ports[3]}
+		n := &node{id: i + 1, dir: c.nodeDir(i + 1), client: ports[0], secure: ports[1], ctrl: ports[2], inter: ports[3]}
 		c.nodes = append(c.nodes, n)
-		out = append(out, n.client, n.secure, n.ctrl, n.int)
+		out = append(out, n.client, n.secure, n.ctrl, n.inter)
 	}
 	return os.WriteFile(state, []byte(strings.Join(out, "\n")+"\n"), 0o644)
 }
@@ -267,7 +267,7 @@ func freePorts(n int) ([]string, error) {
 	return out, nil
 }
 
-// Properties returns the broker configuration of node id (1-based).
+// properties returns the broker configuration of node n.
 func (c *Cluster) properties(n *node) map[string]string {
 	nodes := c.cfg.Nodes
 	minISR := "1"
@@ -285,8 +285,8 @@ func (c *Cluster) properties(n *node) map[string]string {
 		"controller.quorum.voters":                         strings.Join(voters, ","),
 		"controller.listener.names":                        "CONTROLLER",
 		"inter.broker.listener.name":                       "INTERNAL",
-		"listeners":                                        "PLAINTEXT://" + n.client + ",CONTROLLER://" + n.ctrl + ",INTERNAL://" + n.int,
-		"advertised.listeners":                             "PLAINTEXT://" + n.client + ",INTERNAL://" + n.int,
+		"listeners":                                        "PLAINTEXT://" + n.client + ",CONTROLLER://" + n.ctrl + ",INTERNAL://" + n.inter,
+		"advertised.listeners":                             "PLAINTEXT://" + n.client + ",INTERNAL://" + n.inter,
 		"listener.security.protocol.map":                   "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,SASL_SSL:SASL_SSL",
 		"log.dirs":                                         filepath.Join(n.dir, "data"),
 		"num.partitions":                                   "3",
