@@ -55,7 +55,7 @@ func baselineRun(ctx context.Context, cfg Config, records []*kgo.Record, profile
 	defer func() { err = errors.Join(err, stop()) }()
 
 	labelled(ctx, "baseline", func(ctx context.Context) {
-		res, err = consumeAll(ctx, cfg, c.broker.Addr(), len(records))
+		res, err = consumeAll(ctx, cfg, c.kafka.Brokers[0], len(records))
 	})
 	return res, err
 }

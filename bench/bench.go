@@ -103,6 +103,10 @@ type Config struct {
 	// WorkDir holds the temporary LevelDB directories; empty means the
 	// system's temporary directory.
 	WorkDir string
+	// Kafka, if above zero, measures on a fresh Apache Kafka cluster of
+	// this many nodes (internal/kafkacluster, 1 or 3) for each
+	// measurement instead of the embedded broker.
+	Kafka int
 	// Logger receives progress and the system's warnings; nil discards.
 	Logger *slog.Logger
 }

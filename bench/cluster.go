@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/orderstream/orderstream/internal/broker"
+	"github.com/orderstream/orderstream/internal/kafkacluster"
 	"github.com/orderstream/orderstream/internal/kafkaconf"
 	"github.com/orderstream/orderstream/internal/topics"
 	"github.com/orderstream/orderstream/processors"
@@ -28,9 +29,13 @@ const pollInterval = 5 * time.Millisecond
 // the franz-go clients the bench produces and watches with.
 type cluster struct {
 	broker *broker.Broker
-	kafka  kafkaconf.Config
-	client *kgo.Client
-	admin  *kadm.Client
+	// apache is the Apache Kafka cluster measured on instead of the
+	// embedded broker (Config.Kafka), and apacheDir its data directory.
+	apache    *kafkacluster.Cluster
+	apacheDir string
+	kafka     kafkaconf.Config
+	client    *kgo.Client
+	admin     *kadm.Client
 }
 
 // labelled runs f with the pprof label component=name, which every
@@ -43,6 +48,9 @@ func labelled(ctx context.Context, name string, f func(ctx context.Context)) {
 // startCluster starts an in-memory broker (or one persisting to dataDir)
 // and provisions every topic the processors use.
 func startCluster(ctx context.Context, cfg Config, dataDir string) (*cluster, error) {
+	if cfg.Kafka > 0 {
+		return startApache(ctx, cfg)
+	}
 	var (
 		b   *broker.Broker
 		err error
@@ -64,6 +72,31 @@ func startCluster(ctx context.Context, cfg Config, dataDir string) (*cluster, er
 		return nil, errors.Join(err, b.Close())
 	}
 	c.broker = b
+	if _, err := topics.Ensure(ctx, c.kafka, processors.Topics()); err != nil {
+		return nil, errors.Join(fmt.Errorf("ensure topics: %w", err), c.Close())
+	}
+	return c, nil
+}
+
+// startApache starts a fresh Apache Kafka cluster of cfg.Kafka nodes and
+// provisions every topic the processors use, replicated on every node.
+func startApache(ctx context.Context, cfg Config) (*cluster, error) {
+	dir, err := tempDir(cfg, "kafka")
+	if err != nil {
+		return nil, err
+	}
+	logger := cfg.Logger.With("component", "kafka")
+	k, err := kafkacluster.Start(ctx, kafkacluster.Config{Nodes: cfg.Kafka, DataDir: dir,
+		Log: func(f string, a ...any) { logger.Debug(fmt.Sprintf(f, a...)) }})
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("start Apache Kafka: %w", err), os.RemoveAll(dir))
+	}
+	c, err := connect(ctx, cfg, k.Bootstrap()[0])
+	if err != nil {
+		return nil, errors.Join(err, k.Close(), os.RemoveAll(dir))
+	}
+	c.apache, c.apacheDir = k, dir
+	c.kafka.Brokers, c.kafka.Replication = k.Bootstrap(), cfg.Kafka
 	if _, err := topics.Ensure(ctx, c.kafka, processors.Topics()); err != nil {
 		return nil, errors.Join(fmt.Errorf("ensure topics: %w", err), c.Close())
 	}
@@ -97,6 +130,9 @@ func connect(ctx context.Context, cfg Config, addr string) (*cluster, error) {
 // Close closes the clients and the broker.
 func (c *cluster) Close() error {
 	c.client.Close()
+	if c.apache != nil {
+		return errors.Join(c.apache.Close(), os.RemoveAll(c.apacheDir))
+	}
 	if c.broker == nil {
 		return nil
 	}

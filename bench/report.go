@@ -11,6 +11,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/orderstream/orderstream/internal/kafkacluster"
 )
 
 // Report is everything one Run measured; sections of scenarios that did
@@ -179,10 +181,19 @@ type Memory struct {
 	Peak, Ready int64
 }
 
+// brokerName says what the measurements ran on.
+func (c Config) brokerName() string {
+	if c.Kafka > 0 {
+		return fmt.Sprintf("Apache Kafka %s, %d node(s) on loopback, a JVM each (its CPU is not in the cores figures)", kafkacluster.Version, c.Kafka)
+	}
+	return "embedded (kfake, in the bench's process)"
+}
+
 // Print writes the report as a table, then the targets as PASS/MISS.
 func (r Report) Print(w io.Writer) {
 	m := r.Machine
 	fmt.Fprintf(w, "machine: %s, %d cores (GOMAXPROCS %d), %s, %s\n", m.CPU, m.Cores, m.GOMAXPROCS, m.Go, m.OS)
+	fmt.Fprintf(w, "broker: %s\n", r.Config.brokerName())
 	fmt.Fprintf(w, "sizes: n=%d orders, rate=%g orders/s, duration=%v, runs=%d (medians), users=%d, partitions=%d\n\n",
 		r.Config.N, r.Config.Rate, r.Config.Duration, r.Config.Runs, r.Config.Users, r.Config.Partitions)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -18,6 +18,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/orderstream/orderstream/internal/kafkacluster"
 )
 
 // Bounds of TestFaultInjection.
@@ -54,7 +56,6 @@ func TestFaultInjection(t *testing.T) {
 		}
 	}
 	t.Logf("seed %d (set ORDERSTREAM_FAULT_SEED to replay another)", seed)
-	rng := rand.New(rand.NewPCG(seed, 1))
 	dir := t.TempDir()
 	logs := dir
 	if d := os.Getenv("ORDERSTREAM_FAULT_LOGS"); d != "" {
@@ -64,12 +65,79 @@ func TestFaultInjection(t *testing.T) {
 		}
 	}
 	bin := buildOrderstream(t, dir)
-	addr := faultAddr(t)
+	t.Run(onEmbedded, func(t *testing.T) {
+		addr := faultAddr(t)
+		brk := newProc(t, bin, logs, "broker", "broker", "--listen", addr, "--data-dir", filepath.Join(dir, "broker"), "--compact-interval", "2s")
+		brk.start()
+		brk.waitLog("broker listening", 30*time.Second)
+		rng := rand.New(rand.NewPCG(seed, 1))
+		testFaultInjection(t, seed, rng, bin, dir, logs, faultBrokers{
+			addr: addr, replication: 1, proc: brk,
+			term: func() {
+				brk.kill(syscall.SIGTERM)
+				time.Sleep(time.Duration(rng.IntN(2000)) * time.Millisecond)
+				brk.start()
+			},
+			kill: func() {
+				brk.kill(syscall.SIGKILL)
+				brk.start()
+			},
+		})
+	})
+	t.Run(onKafka, func(t *testing.T) {
+		// Three nodes, topics replicated three times with
+		// min.insync.replicas 2: one node down at a time leaves every
+		// partition writable.
+		c := startKafka(t, 3, kafkacluster.Config{})
+		rng := rand.New(rand.NewPCG(seed, 2))
+		restart := func(id int) {
+			if err := c.Restart(id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		testFaultInjection(t, seed, rng, bin, dir, logs, faultBrokers{
+			addr: strings.Join(c.Bootstrap(), ","), replication: 3,
+			term: func() {
+				id := 1 + rng.IntN(3)
+				if err := c.Stop(id, time.Minute); err != nil {
+					t.Error(err)
+				}
+				t.Logf("kafka node %d stopped with SIGTERM (controlled shutdown)", id)
+				restart(id)
+			},
+			kill: func() {
+				id := 1 + rng.IntN(3)
+				if err := c.Kill(id); err != nil {
+					t.Error(err)
+				}
+				t.Logf("kafka node %d killed with SIGKILL", id)
+				restart(id)
+			},
+		})
+	})
+}
 
-	brk := newProc(t, bin, logs, "broker", "broker", "--listen", addr, "--data-dir", filepath.Join(dir, "broker"), "--compact-interval", "2s")
-	brk.start()
-	brk.waitLog("broker listening", 30*time.Second)
-	if out, err := exec.Command(bin, "topics", "--brokers", addr).CombinedOutput(); err != nil {
+// faultBrokers is the broker side of TestFaultInjection: the embedded
+// broker as a process of its own, or an Apache Kafka cluster.
+type faultBrokers struct {
+	addr        string // bootstrap, host:port[,host:port...]
+	replication int
+	proc        *osProc // the embedded broker's process, supervised like the others
+	term, kill  func()  // stop a broker with SIGTERM (SIGKILL) and start it again
+}
+
+func (fb faultBrokers) seeds() []string { return strings.Split(fb.addr, ",") }
+
+func testFaultInjection(t *testing.T, seed uint64, rng *rand.Rand, bin, dir, logs string, fb faultBrokers) {
+	addr := fb.addr
+	sub := t.Name()[strings.LastIndex(t.Name(), "/")+1:]
+	dir, logs = filepath.Join(dir, sub), filepath.Join(logs, sub)
+	for _, d := range []string{dir, logs} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := exec.Command(bin, "topics", "--brokers", addr, "--replication", strconv.Itoa(fb.replication)).CombinedOutput(); err != nil {
 		t.Fatalf("orderstream topics: %v\n%s", err, out)
 	}
 	procs := []*osProc{
@@ -85,7 +153,7 @@ func TestFaultInjection(t *testing.T) {
 	api.start()
 	base := api.waitLine("serving on ", time.Minute)
 
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ClientID("fault-feeder"))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(fb.seeds()...), kgo.ClientID("fault-feeder"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +167,10 @@ func TestFaultInjection(t *testing.T) {
 	// A process that stops on its own is started again, as a process
 	// manager would, and counted; the chaos holds chaosMu while it kills
 	// and restarts, so that the two never start the same process twice.
-	all := append([]*osProc{brk, api}, procs...)
+	all := append([]*osProc{api}, procs...)
+	if fb.proc != nil {
+		all = append(all, fb.proc)
+	}
 	var chaosMu sync.Mutex
 	supervise, stopSupervising := context.WithCancel(context.Background())
 	supervised := make(chan struct{})
@@ -135,16 +206,13 @@ func TestFaultInjection(t *testing.T) {
 		switch elapsed := time.Since(start); {
 		case brokerTerm > 0 && elapsed > brokerTerm:
 			brokerTerm = 0
-			brk.kill(syscall.SIGTERM)
-			t.Logf("%v: broker stopped with SIGTERM", elapsed.Round(time.Millisecond))
-			time.Sleep(time.Duration(rng.IntN(2000)) * time.Millisecond)
-			brk.start()
+			t.Logf("%v: a broker stopped with SIGTERM", elapsed.Round(time.Millisecond))
+			fb.term()
 			brokerRestarts++
 		case brokerKill > 0 && elapsed > brokerKill:
 			brokerKill = 0
-			brk.kill(syscall.SIGKILL)
-			t.Logf("%v: broker killed with SIGKILL", elapsed.Round(time.Millisecond))
-			brk.start()
+			t.Logf("%v: a broker killed with SIGKILL", elapsed.Round(time.Millisecond))
+			fb.kill()
 			brokerRestarts++
 		case viewsKill > 0 && elapsed > viewsKill, rng.IntN(8) == 0:
 			viewsKill = 0
@@ -186,21 +254,21 @@ func TestFaultInjection(t *testing.T) {
 	out, err := verify()
 	t.Logf("orderstream verify (%v):\n%s", time.Since(vstart).Round(time.Millisecond), out)
 	if err != nil {
-		logGroups(t, addr)
+		logGroups(t, fb.seeds()[0])
 		logErrors(t, logs)
 		// A second look tells differences that stay from a reading that
 		// went wrong.
 		again, aerr := verify()
 		t.Logf("orderstream verify again: %v\n%s", aerr, again)
-		if logs != dir {
-			cp := exec.Command("cp", "-r", filepath.Join(dir, "broker"), filepath.Join(logs, "broker-data"))
+		if fb.proc != nil && logs != dir {
+			cp := exec.Command("cp", "-r", filepath.Join(filepath.Dir(dir), "broker"), filepath.Join(logs, "broker-data"))
 			t.Logf("kept the broker's data directory in %s: %v", logs, cp.Run())
 		}
 		t.Fatalf("orderstream verify: %v", err)
 	}
 
 	// The dead-letter topic holds each malformed record exactly once.
-	checkFaultDLQ(t, addr, feed.malformed)
+	checkFaultDLQ(t, fb.seeds()[0], feed.malformed)
 
 	// The views, in their own process, show every distinct order once.
 	waitFor(t, nil, "the API to count every order", func() (string, bool) {

@@ -47,9 +47,12 @@ func checkHistory(t *testing.T, o views.OrderResponse, want ...string) {
 // API shows must agree with the audit trail.
 func TestOrderLifecycle(t *testing.T) {
 	skipShort(t)
+	onBrokers(t, broker.Config{DataDir: t.TempDir()}, testOrderLifecycle)
+}
+
+func testOrderLifecycle(t *testing.T, addr string) {
 	logger := newLogger(t)
-	b := startBroker(t, broker.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir()}, logger)
-	kc := kafkaConfig(b.addr())
+	kc := kafkaConfig(addr)
 	k := kitchen.Config{PrepMin: 2 * time.Second, PrepMax: 2 * time.Second, DeliveryMin: 300 * time.Millisecond, DeliveryMax: 600 * time.Millisecond}
 	sys := startLifecycle(t, kc, t.TempDir(), lifecycleOptions{capacity: 2, kitchen: &k}, logger)
 	publishTestCatalog(t, kc,

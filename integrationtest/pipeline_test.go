@@ -30,9 +30,12 @@ import (
 // API shows must equal a recomputation from the orders placed.
 func TestPipelineExactTotals(t *testing.T) {
 	skipShort(t)
+	onBrokers(t, broker.Config{DataDir: t.TempDir()}, testPipelineExactTotals)
+}
+
+func testPipelineExactTotals(t *testing.T, addr string) {
 	logger := newLogger(t)
-	b := startBroker(t, broker.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir()}, logger)
-	kc := kafkaConfig(b.addr())
+	kc := kafkaConfig(addr)
 	ensureTopics(t, kc)
 	sys := newSystem(t, kc, t.TempDir(), logger)
 	sys.start()
@@ -57,7 +60,7 @@ func TestPipelineExactTotals(t *testing.T) {
 	})
 	g.Go(func() error {
 		var err error
-		raw, err = produceRaw(gctx, b.addr(), l)
+		raw, err = produceRaw(gctx, addr, l)
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -82,7 +85,7 @@ func TestPipelineExactTotals(t *testing.T) {
 
 	// The dead-letter topic: exactly the invalid records, unchanged, with
 	// the reason and where they came from.
-	checkDLQ(t, b.addr(), raw.invalid)
+	checkDLQ(t, addr, raw.invalid)
 
 	wantInvalid := map[order.Reason]int{}
 	for _, inv := range raw.invalid {

@@ -162,14 +162,18 @@ func mustVerify(t *testing.T, kc kafkaconf.Config, f *feeder) {
 // (TestFaultInjection kills instances with SIGKILL instead.)
 func TestScaleOut(t *testing.T) {
 	skipShort(t)
-	logger := newLogger(t)
 	// No compaction while the test runs: it compares what a restarted
 	// and a fresh instance load from the same logs, and a compaction
-	// between the two would shrink only the fresh instance's.
-	b := startBroker(t, broker.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), CompactInterval: time.Hour}, logger)
-	kc := kafkaConfig(b.addr())
+	// between the two would shrink only the fresh instance's. (Apache
+	// Kafka compacts only closed segments, a gigabyte each by default.)
+	onBrokers(t, broker.Config{DataDir: t.TempDir(), CompactInterval: time.Hour}, testScaleOut)
+}
+
+func testScaleOut(t *testing.T, addr string) {
+	logger := newLogger(t)
+	kc := kafkaConfig(addr)
 	ensureTopics(t, kc)
-	cl, err := kgo.NewClient(kgo.SeedBrokers(b.addr()), kgo.ClientID("scaleout-feeder"))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ClientID("scaleout-feeder"))
 	if err != nil {
 		t.Fatal(err)
 	}

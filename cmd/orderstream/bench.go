@@ -35,6 +35,7 @@ func setupBench(fs *flag.FlagSet) func(context.Context, *env) error {
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed of the simulated orders")
 	fs.DurationVar(&cfg.Timeout, "timeout", bench.DefaultTimeout, "give up waiting for the system after this long (a hang guard, not a target)")
 	fs.StringVar(&cfg.ProfileDir, "cpuprofile", "", "directory to write a CPU profile of each measurement's first run to (go tool pprof)")
+	fs.IntVar(&cfg.Kafka, "kafka", 0, "measure on a fresh local Apache Kafka cluster of this many nodes (1 or 3; see kafka-cluster) instead of the embedded broker; 0 = embedded")
 	fs.StringVar(&cfg.WorkDir, "work-dir", "", "directory for the temporary LevelDB state (default: the system's temporary directory)")
 	fs.StringVar(&wrk, "wrk", wrkAuto, "path of wrk, to load the query endpoints with it too; auto looks it up on the PATH, empty turns it off")
 	fs.StringVar(&child, "child", "", "internal: run as a child process of the bench with this JSON spec")

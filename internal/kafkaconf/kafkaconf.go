@@ -123,10 +123,35 @@ func (c Config) TopicManagerConfig(logger *slog.Logger) *goka.TopicManagerConfig
 	return tm
 }
 
+// topicManagerAttempts bounds how often TopicManagerBuilder tries again
+// when goka's check of one broker fails.
+const topicManagerAttempts = 10
+
 // TopicManagerBuilder builds goka topic managers from c.
+//
+// goka checks the connection to only one broker, the first its client
+// lists, and that list is in no fixed order (sarama reads it from a map).
+// With one broker of a cluster down, a processor, view or emitter started
+// meanwhile would fail one time in three though the others answer (the
+// fault test found it on a 3-node Apache Kafka cluster); so a failed
+// check is tried again, against another broker most likely. Everything
+// else fails at once. (goka does not close the client of a failed check:
+// each retry leaves one idle sarama client behind, only while a broker
+// is down.)
 func (c Config) TopicManagerBuilder(logger *slog.Logger) goka.TopicManagerBuilder {
 	return func(brokers []string) (goka.TopicManager, error) {
-		return goka.NewTopicManager(brokers, c.Sarama(), c.TopicManagerConfig(logger))
+		var err error
+		for range topicManagerAttempts {
+			var tm goka.TopicManager
+			if tm, err = goka.NewTopicManager(brokers, c.Sarama(), c.TopicManagerConfig(logger)); err == nil {
+				return tm, nil
+			}
+			if msg := err.Error(); !strings.Contains(msg, "cannot connect to broker") && !strings.Contains(msg, "error opening broker connection") {
+				return nil, err
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		return nil, err
 	}
 }
 

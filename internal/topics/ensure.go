@@ -60,7 +60,74 @@ func Ensure(ctx context.Context, cfg kafkaconf.Config, specs []Spec) ([]Info, er
 	if cerr := admin.Close(); cerr != nil {
 		err = errors.Join(err, fmt.Errorf("close admin: %w", cerr))
 	}
-	return infos, err
+	if err != nil {
+		return infos, err
+	}
+	var created []string
+	for _, info := range infos {
+		if info.Created {
+			created = append(created, info.Name)
+		}
+	}
+	return infos, waitLed(ctx, cfg, created)
+}
+
+// waitLed waits until every broker lists every topic of names with a
+// leader for each of its partitions. Apache Kafka creates a topic
+// asynchronously: CreateTopics answers once the controller has recorded
+// it, and each broker learns of it a moment later; a goka view or
+// processor that asks a broker sooner is told the topic does not exist
+// and stops.
+func waitLed(ctx context.Context, cfg kafkaconf.Config, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	client, err := sarama.NewClient(cfg.Brokers, cfg.Sarama())
+	if err != nil {
+		return fmt.Errorf("wait for the new topics: %w", err)
+	}
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(ctx, ConnectTimeout)
+	defer cancel()
+	for {
+		pending := ""
+		for _, b := range client.Brokers() {
+			if pending = unled(b, client.Config(), names); pending != "" {
+				break
+			}
+		}
+		if pending == "" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for the new topics: %s: %w", pending, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// unled asks broker b for the metadata of names and describes the first
+// topic it does not list with a leader for every partition ("" if none).
+func unled(b *sarama.Broker, conf *sarama.Config, names []string) string {
+	if err := b.Open(conf); err != nil && !errors.Is(err, sarama.ErrAlreadyConnected) {
+		return fmt.Sprintf("broker %s: %v", b.Addr(), err)
+	}
+	resp, err := b.GetMetadata(sarama.NewMetadataRequest(conf.Version, names))
+	if err != nil {
+		return fmt.Sprintf("broker %s: %v", b.Addr(), err)
+	}
+	for _, tm := range resp.Topics {
+		if !errors.Is(tm.Err, sarama.ErrNoError) || len(tm.Partitions) == 0 {
+			return fmt.Sprintf("broker %s: topic %s: %v", b.Addr(), tm.Name, tm.Err)
+		}
+		for _, p := range tm.Partitions {
+			if !errors.Is(p.Err, sarama.ErrNoError) || p.Leader < 0 {
+				return fmt.Sprintf("broker %s: topic %s partition %d: leader %d, %v", b.Addr(), tm.Name, p.ID, p.Leader, p.Err)
+			}
+		}
+	}
+	return ""
 }
 
 func ensure(ctx context.Context, admin sarama.ClusterAdmin, cfg kafkaconf.Config, specs []Spec) ([]Info, error) {
