@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/orderstream/orderstream/order"
 )
@@ -26,6 +27,12 @@ func FuzzParse(f *testing.F) {
 		`{"order_id":"o-1","restaurant_id":"r-1","user_id":"u-1","items":[{"sku":"pizza","qty":2,"price_cents":1250}],"total_cents":2500,"placed_at":"2025-03-14T12:30:00.5Z","extra":1}`,
 		`{"order_id":"o-1","restaurant_id":"r-1","user_id":"u-1","items":null,"total_cents":0,"placed_at":"2025-03-14T12:30:00Z"}`,
 		`null`, `{}`, `[]`, ``, `{`, `"x"`, `{"items":[null]}`,
+		// Ids outside the alphabet.
+		`{"order_id":"  ","restaurant_id":"r","user_id":"u","items":[{"sku":"s","qty":1,"price_cents":1}],"total_cents":1,"placed_at":"2025-03-14T12:30:00Z"}`,
+		`{"order_id":"a/b","restaurant_id":"r","user_id":"u","items":[{"sku":"s","qty":1,"price_cents":1}],"total_cents":1,"placed_at":"2025-03-14T12:30:00Z"}`,
+		`{"order_id":"o","restaurant_id":"r\u0000","user_id":"u","items":[{"sku":"s","qty":1,"price_cents":1}],"total_cents":1,"placed_at":"2025-03-14T12:30:00Z"}`,
+		`{"order_id":"o","restaurant_id":"r","user_id":"\ud800","items":[{"sku":"s","qty":1,"price_cents":1}],"total_cents":1,"placed_at":"2025-03-14T12:30:00Z"}`,
+		"{\"order_id\":\"o\xff\",\"restaurant_id\":\"r\",\"user_id\":\"u\",\"items\":[{\"sku\":\"s\",\"qty\":1,\"price_cents\":1}],\"total_cents\":1,\"placed_at\":\"2025-03-14T12:30:00Z\"}",
 	} {
 		f.Add([]byte(seed))
 	}
@@ -46,6 +53,9 @@ func FuzzParse(f *testing.F) {
 		}
 		if err := o.Validate(); err != nil {
 			t.Fatalf("Parse() accepted an invalid order: %v", err)
+		}
+		if !utf8.Valid(data) {
+			t.Fatalf("Parse() accepted a record that is not UTF-8: %q", data)
 		}
 		// Parse's hand-written path for the common form reads what
 		// encoding/json reads.

@@ -240,12 +240,13 @@ func TestStats(t *testing.T) {
 		PerMinute: window.Counts{Buckets: []window.Bucket{{Start: t1.Truncate(time.Minute), Count: 1}}, StreamTime: t1},
 	})
 	tt.SetTableValue(global.Table, global.ShardKey(user.Group, 0), &global.Shard{Users: 3})
+	tt.SetTableValue(catalog.Table, "r1", &catalog.Restaurant{ID: "r1", Name: "Trattoria Roma", Cuisine: "italian"})
 	tt.SetTableValue(global.Table, global.ShardKey(restaurant.StatusShard, 0), &global.Shard{
 		Accepted: 3, Rejected: 1, Cancelled: 1, Delivered: 1, Open: 1,
 	})
 	checkJSON(t, do(t, h, http.MethodGet, "/api/stats"), http.StatusOK,
 		`{"orders":4,"revenue_cents":8000,"items":8,"restaurants":3,"users":3,"top_restaurants":[`+
-			`{"restaurant_id":"r1","name":"","cuisine":"","revenue_cents":5000,"orders":2},`+
+			`{"restaurant_id":"r1","name":"Trattoria Roma","cuisine":"italian","revenue_cents":5000,"orders":2},`+
 			`{"restaurant_id":"r3","name":"","cuisine":"","revenue_cents":2000,"orders":1},`+
 			`{"restaurant_id":"r2","name":"","cuisine":"","revenue_cents":1000,"orders":1}],`+
 			`"accepted":3,"rejected":1,"cancelled":1,"delivered":1,"open":1,"orders_per_minute":`+series(2, 2)+`}`)

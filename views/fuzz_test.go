@@ -47,6 +47,8 @@ func FuzzAPI(f *testing.F) {
 		"/api/restaurants/r1", "/api/restaurants/%FF", "/api/restaurants/a%2Fb", "/api/users/%00",
 		"/api/restaurants?sort=orders&limit=3", "/api/restaurants?limit=%", "/api/stats?x",
 		"/api/restaurants/" + strings.Repeat("%E2%82%AC", 60), "/api/users/..%2F..", "/api//x", "/readyz",
+		"/api/orders/%20%20", "/api/orders/a%00b", "/api/orders/a%0Ab", "/api/orders/%5C", "/api/orders/a%FFb",
+		"/api/users/" + strings.Repeat("u", 129) + "/notifications", "/api/nope", "/api/orders/x/cancel",
 	} {
 		f.Add(seed)
 	}

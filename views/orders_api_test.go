@@ -74,6 +74,17 @@ func TestGetOrder(t *testing.T) {
 		`{"error":"order id: id longer than 128 bytes"}`)
 	checkJSON(t, do(t, h, http.MethodDelete, "/api/orders/o-1"), http.StatusMethodNotAllowed,
 		`{"error":"method DELETE not allowed on /api/orders/{id}, use GET"}`)
+
+	// Times are shown in UTC to the millisecond, whatever the actors'
+	// clocks wrote.
+	precise := auditOrder("o-3", order.StatusPlaced, order.StatusAccepted)
+	precise.History[0].At = time.Date(2025, 3, 1, 13, 0, 0, 123_456_789, time.FixedZone("CET", 3600))
+	precise.History[1].At = t0.Add(time.Minute + 999_999)
+	tt.SetTableValue(lifecycle.Table, "o-3", precise)
+	checkJSON(t, do(t, h, http.MethodGet, "/api/orders/o-3"), http.StatusOK,
+		`{"order_id":"o-3","restaurant_id":"r1","user_id":"u1","status":"accepted","total_cents":2500,"history":[`+
+			`{"status":"placed","at":"2025-03-01T12:00:00.123Z","reason":""},`+
+			`{"status":"accepted","at":"2025-03-01T12:01:00Z","reason":""}]}`)
 }
 
 func TestCancel(t *testing.T) {

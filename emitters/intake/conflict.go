@@ -3,6 +3,7 @@ package intake
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/orderstream/orderstream/order"
 )
@@ -27,12 +28,61 @@ type Lookup func(orderID string) (*Placed, error)
 //
 // The lookup sees an order once the pipeline has placed it, usually well
 // under a second after its 202, until the audit retention removes it
-// after it finished. A conflicting request outside that window, or one
-// that differs only in items with the same total, is answered 202 and is
-// then not placed: the registry keeps the first copy, counts the second
-// in orderstream_conflicting_orders_total, and verify lists it.
+// after it finished; the handler also remembers the last RecentOrders
+// orders it placed itself, so a conflicting request to the same server
+// is refused as soon as the first was answered. A conflicting request
+// outside both, or one that differs only in items with the same total,
+// is answered 202 and is then not placed: the registry keeps the first
+// copy, counts the second in orderstream_conflicting_orders_total, and
+// verify lists it.
 func WithPlaced(lookup Lookup) Option {
-	return func(h *handler) { h.placed = lookup }
+	return func(h *handler) {
+		h.placed = lookup
+		h.recent = &recent{byID: map[string]Placed{}}
+	}
+}
+
+// RecentOrders is how many of the orders it placed the handler remembers.
+const RecentOrders = 10_000
+
+// recent is the last RecentOrders orders a handler placed.
+type recent struct {
+	mu   sync.Mutex
+	byID map[string]Placed
+	ids  []string // ring, in the order placed
+	next int
+}
+
+func (r *recent) get(id string) *Placed {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p, ok := r.byID[id]; ok {
+		return &p
+	}
+	return nil
+}
+
+func (r *recent) add(id string, p Placed) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.byID[id]; ok {
+		return // the first copy stays
+	}
+	if len(r.ids) < RecentOrders {
+		r.ids = append(r.ids, id)
+	} else {
+		delete(r.byID, r.ids[r.next])
+		r.ids[r.next] = id
+		r.next = (r.next + 1) % RecentOrders
+	}
+	r.byID[id] = p
+}
+
+// placedOK notes that o was placed.
+func (h *handler) placedOK(o *order.Order) {
+	if h.recent != nil {
+		h.recent.add(o.OrderID, Placed{RestaurantID: o.RestaurantID, UserID: o.UserID, TotalCents: o.TotalCents})
+	}
 }
 
 // conflict is the error of a request that conflicts with the order placed
@@ -41,11 +91,15 @@ func (h *handler) conflict(o *order.Order) string {
 	if h.placed == nil {
 		return ""
 	}
+	// The audit view is the registry's word; what this handler placed
+	// itself stands in until the view shows it.
 	p, err := h.placed(o.OrderID)
 	if err != nil {
 		// The registry still keeps the first copy and counts this one.
 		h.logger.Debug("order id not looked up", "order_id", o.OrderID, "err", err)
-		return ""
+	}
+	if p == nil {
+		p = h.recent.get(o.OrderID)
 	}
 	if p == nil {
 		return ""

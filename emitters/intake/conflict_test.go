@@ -2,6 +2,7 @@ package intake
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -78,4 +79,47 @@ func (s *fakeSink) count() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.orders)
+}
+
+// TestConflictBeforeVisible: a conflicting request to the same handler is
+// refused as soon as the first was placed, before the lookup sees it.
+func TestConflictBeforeVisible(t *testing.T) {
+	sink := &fakeSink{}
+	nothing := func(string) (*Placed, error) { return nil, nil }
+	srv := httptest.NewServer(NewHandler(sink, testLogger, WithPlaced(nothing)))
+	defer srv.Close()
+	send := func(body string) (int, string) {
+		resp, err := http.Post(srv.URL+Path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	first := `{"order_id":"fresh-1",` + validBody[1:]
+	if code, body := send(first); code != 202 {
+		t.Fatalf("first: %d %s", code, body)
+	}
+	if code, body := send(first); code != 202 {
+		t.Errorf("retry: %d %s", code, body)
+	}
+	if code, body := send(strings.Replace(first, `"u-00001"`, `"u-2"`, 1)); code != 409 ||
+		!strings.Contains(body, `user_id \"u-00001\" (this request \"u-2\")`) {
+		t.Errorf("other user: %d %s", code, body)
+	}
+}
+
+func TestRecentBounded(t *testing.T) {
+	r := &recent{byID: map[string]Placed{}}
+	for i := range RecentOrders + 5 {
+		r.add(fmt.Sprint(i), Placed{TotalCents: int64(i)})
+	}
+	if len(r.byID) != RecentOrders || r.get("4") != nil || r.get("5") == nil || r.get(fmt.Sprint(RecentOrders+4)).TotalCents != RecentOrders+4 {
+		t.Errorf("%d remembered; 4: %v, 5: %v", len(r.byID), r.get("4"), r.get("5"))
+	}
+	r.add("5", Placed{TotalCents: -1})
+	if r.get("5").TotalCents != 5 {
+		t.Errorf("a second copy replaced the first")
+	}
 }

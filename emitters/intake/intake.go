@@ -110,6 +110,7 @@ type handler struct {
 	newID       func() string
 	emitTimeout time.Duration
 	placed      Lookup
+	recent      *recent
 }
 
 // NewHandler returns the handler of POST /api/orders, which writes accepted
@@ -178,6 +179,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
+	h.placedOK(o)
 	httpjson.WriteJSON(w, http.StatusAccepted, Response{
 		OrderID:      o.OrderID,
 		RestaurantID: o.RestaurantID,
