@@ -37,7 +37,9 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 helm template orderstream "$chart" --namespace orderstream >"$out/default.yaml"
 helm template orderstream "$chart" --namespace orderstream -f "$external" >"$out/external.yaml"
-for f in default external; do
+# With prometheus-operator's API served: the PrometheusRule too.
+helm template orderstream "$chart" --namespace orderstream --api-versions monitoring.coreos.com/v1 >"$out/operator.yaml"
+for f in default external operator; do
   printf '%-9s %s\n' "$f:" "$(grep '^kind:' "$out/$f.yaml" | sort | uniq -c | awk '{printf "%s %s, ", $1, $3}')"
 done
 

@@ -174,9 +174,12 @@ func TestPrometheus(t *testing.T) {
 		if r.Health == "err" || r.LastError != "" {
 			t.Errorf("rule %s: health %s, error %q", name, r.Health, r.LastError)
 		}
-		if n, err := prom.query(r.Query); err != nil || n != 0 {
-			t.Errorf("healthy system: rule %s's expression returns %d series (%v), want none:\n%s", name, n, err, r.Query)
-		}
+		// Quiet once the system has settled: under a loaded machine a
+		// group may still be catching up with the orders of its start.
+		eventually(t, "healthy system: rule "+name+" quiet", 90*time.Second, func() (string, bool) {
+			n, err := prom.query(r.Query)
+			return fmt.Sprintf("%d series (%v) for %s", n, err, r.Query), err == nil && n == 0
+		})
 	}
 
 	// Fault: malformed orders are dead-lettered and the alert fires.

@@ -24,8 +24,6 @@ const lagTimeout = 10 * time.Second
 // committed offsets, so its lag grows as records arrive. A failed refresh
 // is logged and keeps the last figures; it never ends RunLag.
 func (m *Metrics) RunLag(ctx context.Context, adm *kadm.Client, groups []string, logger *slog.Logger) error {
-	m.registry.MustRegister(m.lag)
-	defer m.registry.Unregister(m.lag)
 	t := time.NewTicker(LagInterval)
 	defer t.Stop()
 	for {

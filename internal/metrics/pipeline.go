@@ -64,7 +64,7 @@ func (m *Metrics) registerPipeline() {
 	}
 	bi := buildinfo.Get()
 	m.buildInfo.WithLabelValues(bi.Version, bi.Revision, bi.GoVersion).Set(1)
-	m.registry.MustRegister(m.IngestTransactions, m.CacheFlushes, m.CacheFlushedRecords, m.buildInfo)
+	m.registry.MustRegister(m.IngestTransactions, m.CacheFlushes, m.CacheFlushedRecords, m.buildInfo, m.lag)
 }
 
 // IngestEnded counts one ingest transaction: its outcome, and, if it
