@@ -44,6 +44,11 @@ const (
 // `orderstream verify` must find every table equal to the recomputation
 // from the orders log, the dead-letter topic must hold each malformed
 // record exactly once, and the API must count every distinct order.
+//
+// It runs twice: on the embedded broker (in a process of its own), and
+// on a 3-node Apache Kafka cluster (replication 3, min.insync.replicas 2),
+// where a random node is stopped with SIGTERM (a controlled shutdown) once
+// and another killed with SIGKILL once, each started again at once.
 func TestFaultInjection(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fault injection: builds orderstream and runs it as separate processes for a few minutes")
