@@ -36,6 +36,7 @@ type processConfig struct {
 	dataDir string
 	only    string
 	http    string
+	relay   *relayFlags
 	settings
 }
 
@@ -78,6 +79,7 @@ func setupProcess(fs *flag.FlagSet) func(context.Context, *env) error {
 	fs.StringVar(&c.only, "only", "", "comma separated processors to run (default all: "+strings.Join(processors.Names(), ",")+")")
 	fs.StringVar(&c.http, "http", "127.0.0.1:9100", "address of /metrics, /healthz and /readyz (empty = off)")
 	c.addFlags(fs, defaultAuditRetention)
+	c.relay = addRelayFlags(fs)
 	return func(ctx context.Context, e *env) error { return runProcess(ctx, e, c) }
 }
 
@@ -110,6 +112,8 @@ func runProcess(ctx context.Context, e *env, c *processConfig) error {
 	g, ctx := errgroup.WithContext(ctx)
 	// Processors: one goka group each, until the context ends.
 	g.Go(func() error { return processors.Run(ctx, rc, procs) })
+	// Relay: notifications to RabbitMQ, with --amqp-url.
+	g.Go(func() error { return c.relay.run(ctx, kc, m.Registry(), e.logger) })
 	// Operations endpoint: metrics and probes.
 	if c.http != "" {
 		mux := http.NewServeMux()
