@@ -63,7 +63,7 @@ func watchSession(ctx context.Context, c WatchConfig, logger *slog.Logger) error
 			return fmt.Errorf("bind %q: %w", k, err)
 		}
 	}
-	msgs, err := ch.ConsumeWithContext(ctx, q.Name, "", true, true, false, false, nil)
+	msgs, err := ch.Consume(q.Name, "", true, true, false, false, nil)
 	if err != nil {
 		return fmt.Errorf("consume: %w", err)
 	}

@@ -124,15 +124,17 @@ func (w *worker) session(ctx context.Context) error {
 
 // consume is one competing consumer, on a channel of its own.
 func (w *worker) consume(ctx context.Context, conn *amqp.Connection, n int) error {
+	// The channel is closed with the connection, which hands the
+	// message in hand back to the queue. (Closing it here, while
+	// RabbitMQ may be pushing the next delivery, can wait for ever.)
 	ch, err := conn.Channel()
 	if err != nil {
 		return fmt.Errorf("open channel: %w", err)
 	}
-	defer ch.Close()
 	if err := ch.Qos(Prefetch, 0, false); err != nil {
 		return fmt.Errorf("set prefetch: %w", err)
 	}
-	deliveries, err := ch.ConsumeWithContext(ctx, Queue(w.cfg.Channel), fmt.Sprintf("deliver-%s-%d", w.cfg.Channel, n), false, false, false, false, nil)
+	deliveries, err := ch.Consume(Queue(w.cfg.Channel), fmt.Sprintf("deliver-%s-%d", w.cfg.Channel, n), false, false, false, false, nil)
 	if err != nil {
 		return fmt.Errorf("consume %s: %w", Queue(w.cfg.Channel), err)
 	}
