@@ -272,10 +272,11 @@ func testRabbitMQRestart(t *testing.T, node *rabbittest.Node) {
 	declare(t, url, "push")
 	out := &sink{}
 	startWorkers(t, url, "push", 2, 0, out)
-	ns := notifications(0, 200)
+	ns := notifications(0, 1000)
 	stopProducing := produceSlowly(t, kc, ns, 10*time.Millisecond)
 	startRelay(t, kc, url)
 	waitFor(t, "first deliveries", func() bool { return len(out.deliveries(t)) >= 20 })
+	t.Logf("stopping RabbitMQ after %d deliveries", len(out.deliveries(t)))
 	node.Stop(t)
 	t.Logf("RabbitMQ stopped after %d deliveries", len(out.deliveries(t)))
 	time.Sleep(time.Second)
