@@ -140,7 +140,7 @@ func TestDeployedFlagsExistInBinary(t *testing.T) {
 	bin := buildBinary(t) // skips in -short mode
 	invs := composeInvocations(t, loadCompose(t))
 	if helm, ok := findHelm(t); ok {
-		for _, args := range [][]string{nil, {"-f", externalValues}} {
+		for _, args := range [][]string{nil, {"-f", externalValues}, {"--set", "rabbitmq.enabled=true"}} {
 			invs = append(invs, chartInvocations(t, decodeAll(t, renderChart(t, helm, args...)))...)
 		}
 	} else {
