@@ -195,23 +195,36 @@ func testPoisonMessage(t *testing.T, node *rabbittest.Node) {
 
 // A relay stopped while notifications flow and started again publishes
 // everything; what it published but had not committed comes again, under
-// the same message_id.
+// the same message_id. The first relay is killed (SIGKILL, in a process
+// of its own), the second stopped, the third finishes.
 func testRelayRestart(t *testing.T, node *rabbittest.Node) {
 	url := node.VHost(t, "relayrestart")
 	kc := kafka(t)
 	declare(t, url, "push")
 	out := &sink{}
 	startWorkers(t, url, "push", 1, 0, out)
-	ns := notifications(0, 300)
+	ns := notifications(0, 600)
 	stopProducing := produceSlowly(t, kc, ns, 2*time.Millisecond)
+
+	child := startChild(t, "TestHelperRelay", childURLEnv+"="+url, childBrokersEnv+"="+strings.Join(kc.Brokers, ","))
+	waitFor(t, "deliveries of the first relay", func() bool { return len(out.deliveries(t)) >= 20 })
+	child.kill()
+	t.Logf("relay killed after %d deliveries", len(out.deliveries(t)))
+
 	stop, _ := startRelay(t, kc, url)
-	waitFor(t, "first deliveries", func() bool { return len(out.deliveries(t)) >= 20 })
+	n := len(out.deliveries(t))
+	waitFor(t, "deliveries of the second relay", func() bool { return len(out.deliveries(t)) >= n+20 })
 	stop()
 	t.Logf("relay stopped after %d deliveries", len(out.deliveries(t)))
+
 	startRelay(t, kc, url)
 	stopProducing()
 	waitFor(t, "all deliveries", func() bool { return len(missing(out.deliveries(t), ns)) == 0 })
 	t.Logf("%d deliveries of %d notifications", len(out.deliveries(t)), len(ns))
+	// Duplicates are repeats of a notification's message_id, never new ids.
+	if got := len(ids(out.deliveries(t))); got != len(ns) {
+		t.Errorf("%d distinct message_ids, want %d", got, len(ns))
+	}
 }
 
 // produceSlowly produces ns one at a time in the background.
@@ -286,37 +299,46 @@ func testRabbitMQRestart(t *testing.T, node *rabbittest.Node) {
 	t.Logf("%d deliveries of %d notifications", len(out.deliveries(t)), len(ns))
 }
 
-// Environment of the helper worker process.
+// Environment of the helper processes.
 const (
-	childURLEnv = "DELIVERY_TEST_CHILD_URL"
-	childOutEnv = "DELIVERY_TEST_CHILD_OUT"
+	childURLEnv     = "DELIVERY_TEST_CHILD_URL"
+	childOutEnv     = "DELIVERY_TEST_CHILD_OUT"
+	childBrokersEnv = "DELIVERY_TEST_CHILD_BROKERS"
 )
 
-type childWorker struct {
+// child is a helper process: this test binary running one test.
+type child struct {
 	cmd    *exec.Cmd
 	exited chan struct{}
 }
 
 // startChildWorker runs a push worker that never finishes sending in a
-// process of this test binary (TestHelperWorker), writing to out.
-func startChildWorker(t *testing.T, url, out string) *childWorker {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperWorker$", "-test.timeout=5m")
-	cmd.Env = append(os.Environ(), childURLEnv+"="+url, childOutEnv+"="+out)
+// process of its own (TestHelperWorker), writing to out.
+func startChildWorker(t *testing.T, url, out string) *child {
+	return startChild(t, "TestHelperWorker", childURLEnv+"="+url, childOutEnv+"="+out)
+}
+
+// startChild runs test in a new process of this test binary with env; it
+// exits when its stdin closes, and is killed when the test ends.
+func startChild(t *testing.T, test string, env ...string) *child {
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.timeout=5m")
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = testWriter{t}
-	stdin, err := cmd.StdinPipe() // the helper exits when it closes
+	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &childWorker{cmd: cmd, exited: make(chan struct{})}
+	c := &child{cmd: cmd, exited: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(c.exited) }()
 	t.Cleanup(func() { stdin.Close(); c.kill() })
 	return c
 }
 
-func (c *childWorker) kill() {
+// kill sends SIGKILL and waits until the process is gone.
+func (c *child) kill() {
 	select {
 	case <-c.exited:
 		return
@@ -326,11 +348,26 @@ func (c *childWorker) kill() {
 	<-c.exited
 }
 
+// TestHelperRelay is the relay process testRelayRestart starts and kills.
+func TestHelperRelay(t *testing.T) {
+	url, brokers := os.Getenv(childURLEnv), os.Getenv(childBrokersEnv)
+	if url == "" || brokers == "" {
+		t.Skip("helper process of the test that kills a relay")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { _, _ = io.Copy(io.Discard, os.Stdin); cancel() }()
+	kc := kafkaconf.Config{Brokers: strings.Split(brokers, ","), Partitions: 3, Replication: 1, ClientID: "relay-child"}
+	err := delivery.Relay(ctx, delivery.RelayConfig{Kafka: kc, URL: url, Metrics: delivery.NewMetrics(prometheus.NewRegistry()), Logger: logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestHelperWorker is the worker process startChildWorker starts and
 // kills.
 func TestHelperWorker(t *testing.T) {
 	url, out := os.Getenv(childURLEnv), os.Getenv(childOutEnv)
-	if url == "" {
+	if url == "" || out == "" {
 		t.Skip("helper process of the test that kills a worker")
 	}
 	f, err := os.Create(out)
