@@ -66,6 +66,7 @@ var officialImages = map[string]string{
 	"apache/kafka":    "the Apache Kafka project",
 	"prom/prometheus": "the Prometheus project",
 	"grafana/grafana": "Grafana Labs",
+	"rabbitmq":        "the Docker official image of RabbitMQ",
 }
 
 const dockerfile = "Dockerfile"
@@ -173,22 +174,34 @@ func TestComposeCommands(t *testing.T) {
 		if s.Healthcheck != nil {
 			t.Errorf("%s: the distroless image has no shell or curl for a healthcheck", inv.where)
 		}
-		// Every Kafka command must reach the broker service by its name.
-		if _, ok := inv.flags["brokers"]; !ok && inv.cmd != "broker" {
+		// Every RabbitMQ client must reach the rabbitmq service by its name,
+		// as a user other than guest (guest may only log in from localhost).
+		if u, ok := inv.flags["amqp-url"]; ok {
+			checkAMQPURL(t, inv.where, u, func(host string) bool { return hasService(f, host) })
+		}
+		if amqpOnly[inv.cmd] {
+			if _, ok := inv.flags["amqp-url"]; !ok {
+				t.Errorf("%s: no --amqp-url", inv.where)
+			}
+		} else if _, ok := inv.flags["brokers"]; !ok && inv.cmd != "broker" {
+			// Every Kafka command must reach the broker service by its name.
 			t.Errorf("%s: no --brokers (the default 127.0.0.1:9092 is the container itself)", inv.where)
 		}
 		for _, b := range strings.Split(inv.flags["brokers"], ",") {
+			if amqpOnly[inv.cmd] {
+				break
+			}
 			if host, _, err := net.SplitHostPort(b); err != nil || !hasService(f, host) {
 				t.Errorf("%s: broker %q is not host:port of a service (%v)", inv.where, b, err)
 			}
 		}
 		// The HTTP servers must listen beyond the container's loopback.
-		if inv.cmd == "serve" || inv.cmd == "process" {
+		if inv.cmd == "serve" || inv.cmd == "process" || inv.cmd == "deliver" {
 			host, _, err := net.SplitHostPort(inv.flags["http"])
 			if err != nil || host != "0.0.0.0" {
 				t.Errorf("%s: --http %q, want 0.0.0.0:<port> (the default is loopback only)", inv.where, inv.flags["http"])
 			}
-			if dir := inv.flags["data-dir"]; dir != "/data" && !mounts(s, dir) {
+			if dir := inv.flags["data-dir"]; inv.cmd != "deliver" && dir != "/data" && !mounts(s, dir) {
 				t.Errorf("%s: --data-dir %q is neither the image's /data volume nor mounted (read-only root)", inv.where, dir)
 			}
 		}

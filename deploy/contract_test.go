@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"net/url"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -25,9 +26,31 @@ var commandFlags = map[string][]string{
 	"broker":  {"listen", "data-dir"},
 	"topics":  kafkaFlags,
 	"emit":    append(slices.Clone(kafkaFlags), "rate", "count", "restaurants", "users", "seed"),
-	"process": append(slices.Clone(kafkaFlags), "data-dir", "only", "http"),
+	"process": append(slices.Clone(kafkaFlags), "data-dir", "only", "http", "amqp-url"),
+	"deliver": {"amqp-url", "channel", "bind", "workers", "send-time", "out", "http"},
+	"watch":   {"amqp-url", "key"},
 	"serve":   append(slices.Clone(kafkaFlags), "http", "data-dir"),
 	"demo":    nil,
+}
+
+// amqpOnly are the commands that talk to RabbitMQ only, not to Kafka.
+var amqpOnly = map[string]bool{"deliver": true, "watch": true}
+
+// checkAMQPURL reports an AMQP URL whose host is not known, or that logs
+// in as guest, whom RabbitMQ admits from localhost only.
+func checkAMQPURL(t *testing.T, where, raw string, known func(host string) bool) {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "amqp" && u.Scheme != "amqps" {
+		t.Errorf("%s: --amqp-url %q is not an amqp:// URL (%v)", where, raw, err)
+		return
+	}
+	if !known(u.Hostname()) {
+		t.Errorf("%s: --amqp-url host %q is not a service", where, u.Hostname())
+	}
+	if u.User.Username() == "guest" || u.User.Username() == "" {
+		t.Errorf("%s: --amqp-url logs in as %q: RabbitMQ admits guest from localhost only", where, u.User.Username())
+	}
 }
 
 // invocation is one way a deployment file runs the binary.
@@ -117,7 +140,7 @@ func TestDeployedFlagsExistInBinary(t *testing.T) {
 	bin := buildBinary(t) // skips in -short mode
 	invs := composeInvocations(t, loadCompose(t))
 	if helm, ok := findHelm(t); ok {
-		for _, args := range [][]string{nil, {"-f", externalValues}} {
+		for _, args := range [][]string{nil, {"-f", externalValues}, {"--set", "rabbitmq.enabled=true"}} {
 			invs = append(invs, chartInvocations(t, decodeAll(t, renderChart(t, helm, args...)))...)
 		}
 	} else {

@@ -380,3 +380,62 @@ func checkClusterID(t *testing.T, where, id string) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestChartRabbitMQ: rabbitmq.enabled=true runs a RabbitMQ node, gives the
+// processors the relay's --amqp-url and runs a deliver Deployment per
+// channel, all reading the URL from one Secret; off by default.
+func TestChartRabbitMQ(t *testing.T) {
+	helm := requireHelm(t)
+	off := decodeAll(t, renderChart(t, helm))
+	for _, w := range workloads(off) {
+		if strings.Contains(w.name, "rabbitmq") || strings.Contains(w.name, "deliver") {
+			t.Errorf("%s rendered with rabbitmq.enabled=false", w)
+		}
+	}
+	if env := find[*appsv1.StatefulSet](t, off, "StatefulSet", "orderstream-processors").Spec.Template.Spec.Containers[0].Env; slices.ContainsFunc(env, func(e corev1.EnvVar) bool { return e.Name == "ORDERSTREAM_AMQP_URL" }) {
+		t.Error("processors relay to RabbitMQ with rabbitmq.enabled=false")
+	}
+
+	ms := decodeAll(t, renderChart(t, helm, "--set", "rabbitmq.enabled=true", "--set", "rabbitmq.delivery.sms.bind=ready.*"))
+	checkManifests(t, ms)
+	for _, inv := range chartInvocations(t, ms) {
+		checkContract(t, inv)
+	}
+	secret := find[*corev1.Secret](t, ms, "Secret", "orderstream-rabbitmq")
+	if got, want := secret.StringData["url"], "amqp://orderstream:orderstream@orderstream-rabbitmq:5672/"; got != want {
+		t.Errorf("Secret url = %q, want %q", got, want)
+	}
+	find[*corev1.Service](t, ms, "Service", "orderstream-rabbitmq")
+	fromSecret := func(where string, c corev1.Container) {
+		t.Helper()
+		if !slices.ContainsFunc(c.Env, func(e corev1.EnvVar) bool {
+			return e.Name == "ORDERSTREAM_AMQP_URL" && e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil &&
+				e.ValueFrom.SecretKeyRef.Name == secret.Name && e.ValueFrom.SecretKeyRef.Key == "url"
+		}) {
+			t.Errorf("%s: no ORDERSTREAM_AMQP_URL from Secret %s", where, secret.Name)
+		}
+	}
+	fromSecret("processors", find[*appsv1.StatefulSet](t, ms, "StatefulSet", "orderstream-processors").Spec.Template.Spec.Containers[0])
+	for _, ch := range []string{"email", "sms", "push"} {
+		d := find[*appsv1.Deployment](t, ms, "Deployment", "orderstream-deliver-"+ch)
+		c := d.Spec.Template.Spec.Containers[0]
+		fromSecret(d.Name, c)
+		inv := parseInvocation(t, d.Name, c.Args, envOf(c))
+		if inv.cmd != "deliver" || inv.flags["channel"] != ch {
+			t.Errorf("%s: args %v, want deliver --channel %s", d.Name, c.Args, ch)
+		}
+		if ch == "sms" && inv.flags["bind"] != "ready.*" {
+			t.Errorf("%s: --bind %q, want ready.*", d.Name, inv.flags["bind"])
+		}
+	}
+
+	external := decodeAll(t, renderChart(t, helm, "--set", "rabbitmq.enabled=true", "--set", "rabbitmq.url=amqp://u:p@rabbit.example:5672/v"))
+	for _, w := range workloads(external) {
+		if strings.Contains(w.name, "rabbitmq") {
+			t.Errorf("%s rendered with an external rabbitmq.url", w)
+		}
+	}
+	if got := find[*corev1.Secret](t, external, "Secret", "orderstream-rabbitmq").StringData["url"]; got != "amqp://u:p@rabbit.example:5672/v" {
+		t.Errorf("Secret url = %q with an external rabbitmq.url", got)
+	}
+}

@@ -63,6 +63,9 @@ func newObject(apiVersion, kind string) (any, *metav1.ObjectMeta) {
 	case "v1 Service":
 		o := &corev1.Service{}
 		return o, &o.ObjectMeta
+	case "v1 Secret":
+		o := &corev1.Secret{}
+		return o, &o.ObjectMeta
 	case "batch/v1 Job":
 		o := &batchv1.Job{}
 		return o, &o.ObjectMeta

@@ -28,6 +28,7 @@ type demoConfig struct {
 	http        string
 	sim         simulator.Config
 	kitchen     kitchen.Config
+	relay       *relayFlags
 	settings
 }
 
@@ -47,6 +48,7 @@ func setupDemo(fs *flag.FlagSet) func(context.Context, *env) error {
 	fs.Uint64Var(&c.sim.Seed, "seed", 1, "simulator seed")
 	addKitchenFlags(fs, &c.kitchen, kitchen.DefaultConfig)
 	c.addFlags(fs, defaultDemoAuditRetention)
+	c.relay = addRelayFlags(fs)
 	return func(ctx context.Context, e *env) error { return runDemo(ctx, e, c) }
 }
 
@@ -101,6 +103,13 @@ func runDemo(ctx context.Context, e *env, c *demoConfig) (err error) {
 	// Consumer lag of the groups, per partition, every few seconds.
 	lag := func(ctx context.Context, _ *views.Handler) error { return runLag(ctx, kc, m, e.logger) }
 	sidecars := []sidecar{runProcessors, lag}
+
+	// Relay: notifications to RabbitMQ, with --amqp-url.
+	if c.relay.url != "" {
+		sidecars = append(sidecars, func(ctx context.Context, _ *views.Handler) error {
+			return c.relay.run(ctx, kc, m.Registry(), e.logger)
+		})
+	}
 
 	// Simulator: the catalog, users placing orders at --rate, and the
 	// kitchens and couriers moving them on.

@@ -36,6 +36,7 @@ type processConfig struct {
 	dataDir string
 	only    string
 	http    string
+	relay   *relayFlags
 	settings
 }
 
@@ -85,6 +86,7 @@ func setupProcess(fs *flag.FlagSet) func(context.Context, *env) error {
 	fs.StringVar(&c.only, "only", "", "comma separated processors to run (default all: "+strings.Join(processors.Names(), ",")+")")
 	fs.StringVar(&c.http, "http", "127.0.0.1:9100", "address of /metrics, /healthz and /readyz (empty = off)")
 	c.addFlags(fs, defaultAuditRetention)
+	c.relay = addRelayFlags(fs)
 	return func(ctx context.Context, e *env) error { return runProcess(ctx, e, c) }
 }
 
@@ -119,6 +121,8 @@ func runProcess(ctx context.Context, e *env, c *processConfig) error {
 	g.Go(func() error { return processors.Run(ctx, rc, procs) })
 	// Consumer lag of the groups, per partition, every few seconds.
 	g.Go(func() error { return runLag(ctx, kc, m, e.logger) })
+	// Relay: notifications to RabbitMQ, with --amqp-url.
+	g.Go(func() error { return c.relay.run(ctx, kc, m.Registry(), e.logger) })
 	// Operations endpoint: metrics and probes.
 	if c.http != "" {
 		mux := http.NewServeMux()

@@ -128,3 +128,26 @@ affinity:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
+
+{{/* The bundled RabbitMQ's Service, and the Secret holding the AMQP URL. */}}
+{{- define "orderstream.rabbitmq.fullname" -}}
+{{- printf "%s-rabbitmq" (include "orderstream.fullname" .) }}
+{{- end }}
+
+{{/* The AMQP URL of the relay and the workers: rabbitmq.url or the bundled node. */}}
+{{- define "orderstream.amqpURL" -}}
+{{- if .Values.rabbitmq.url }}
+{{- .Values.rabbitmq.url }}
+{{- else }}
+{{- printf "amqp://%s:%s@%s:5672/" (urlquery .Values.rabbitmq.user) (urlquery .Values.rabbitmq.password) (include "orderstream.rabbitmq.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{/* ORDERSTREAM_AMQP_URL from the chart's Secret. */}}
+{{- define "orderstream.amqpEnv" -}}
+- name: ORDERSTREAM_AMQP_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "orderstream.rabbitmq.fullname" . }}
+      key: url
+{{- end }}
