@@ -39,19 +39,39 @@ type View struct {
 	build   func(st storage.Builder) (*goka.View, error)
 	current atomic.Pointer[instance]
 	started func(*goka.View)
+	// next is an instance built but not run yet: the first, built by New.
+	next  *instance
+	first *goka.View
+	mu    sync.Mutex
 }
 
-// New returns a View of table: each Run calls goka.NewView(brokers,
-// table, codec, opts..., storage st) for a fresh instance. started, if
-// not nil, is called with every instance before it runs (to attach it
-// to a monitor).
-func New(brokers []string, table goka.Table, codec goka.Codec, st storage.Builder, started func(*goka.View), opts ...goka.ViewOption) *View {
+// New returns a View of table: each Run runs a fresh instance,
+// goka.NewView(brokers, table, codec, opts..., storage st). New builds the
+// first, so that a missing topic or a bad option shows at once. started,
+// if not nil, is called with every instance before it runs.
+func New(brokers []string, table goka.Table, codec goka.Codec, st storage.Builder, started func(*goka.View), opts ...goka.ViewOption) (*View, error) {
 	v := &View{table: table, st: st, codec: codec, started: started}
 	v.build = func(guarded storage.Builder) (*goka.View, error) {
 		all := append(append([]goka.ViewOption(nil), opts...), goka.WithViewStorageBuilder(guarded))
 		return goka.NewView(brokers, table, codec, all...)
 	}
-	return v
+	in, err := v.instance()
+	if err != nil {
+		return nil, err
+	}
+	v.next = in
+	return v, nil
+}
+
+// First is the first instance's goka view, for goka's monitor, which
+// takes a *goka.View. It is not replaced when the view restarts.
+func (v *View) First() *goka.View {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.next != nil {
+		return v.next.view
+	}
+	return v.first
 }
 
 // Table is the view's table.
@@ -93,21 +113,20 @@ func (s guardedStorage) Close() error {
 // and runs it until ctx ends or it fails. The instance is closed to
 // readers before goka closes it.
 func (v *View) Run(ctx context.Context) error {
-	in := &instance{parts: map[int32]storage.Storage{}}
-	gv, err := v.build(func(topic string, partition int32) (storage.Storage, error) {
-		s, err := v.st(topic, partition)
-		if err != nil {
-			return nil, err
-		}
-		in.mu.Lock()
-		in.parts[partition] = s
-		in.mu.Unlock()
-		return guardedStorage{Storage: s, in: in}, nil
-	})
-	if err != nil {
-		return fmt.Errorf("create view %s: %w", v.table, err)
+	v.mu.Lock()
+	in := v.next
+	v.next = nil
+	if in != nil {
+		v.first = in.view
 	}
-	in.view = gv
+	v.mu.Unlock()
+	if in == nil {
+		var err error
+		if in, err = v.instance(); err != nil {
+			return err
+		}
+	}
+	gv := in.view
 	if v.started != nil {
 		v.started(gv)
 	}
@@ -127,7 +146,7 @@ func (v *View) Run(ctx context.Context) error {
 		}
 	}()
 	defer in.retire()
-	err = gv.Run(viewCtx)
+	err := gv.Run(viewCtx)
 	switch {
 	case err != nil:
 		return fmt.Errorf("view %s: %w", v.table, err)
@@ -137,17 +156,37 @@ func (v *View) Run(ctx context.Context) error {
 	return nil
 }
 
+// instance builds a new instance.
+func (v *View) instance() (*instance, error) {
+	in := &instance{parts: map[int32]storage.Storage{}}
+	gv, err := v.build(func(topic string, partition int32) (storage.Storage, error) {
+		s, err := v.st(topic, partition)
+		if err != nil {
+			return nil, err
+		}
+		in.mu.Lock()
+		in.parts[partition] = s
+		in.mu.Unlock()
+		return guardedStorage{Storage: s, in: in}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create view %s: %w", v.table, err)
+	}
+	in.view = gv
+	return in, nil
+}
+
 // read runs f on the current instance while it stays open, once it has
 // recovered; otherwise it returns ErrUnavailable.
 func (v *View) read(f func(in *instance) error) error {
 	in := v.current.Load()
 	if in == nil {
-		return fmt.Errorf("view %s not started: %w", v.table, ErrUnavailable)
+		return fmt.Errorf("view %s still recovering: %w", v.table, ErrUnavailable)
 	}
 	in.mu.RLock()
 	defer in.mu.RUnlock()
 	if in.closed {
-		return fmt.Errorf("view %s restarting: %w", v.table, ErrUnavailable)
+		return fmt.Errorf("view %s stopped: %w", v.table, ErrUnavailable)
 	}
 	if !in.ready.Load() {
 		// CurrentState is goka's own synchronised state; Running means

@@ -31,11 +31,14 @@ func TestRestartWhileReading(t *testing.T) {
 		t.Fatal(err)
 	}
 	reuse := func(string, int32) (storage.Storage, error) { return kept, nil }
-	v := New(nil, table, new(codec.String), reuse, func(gv *goka.View) {
+	v, err := New(nil, table, new(codec.String), reuse, func(gv *goka.View) {
 		mu.Lock()
 		defer mu.Unlock()
 		built = append(built, gv)
 	}, goka.WithViewTester(tt))
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	if _, err := v.Get("k"); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("Get before Run = %v, want ErrUnavailable", err)

@@ -70,6 +70,13 @@ func (b *Board) add(name string, ready func() bool) *entry {
 	return e
 }
 
+// Observe shows a component that runs outside a supervisor on the board:
+// running once ready reports true, recovering until then.
+func (b *Board) Observe(name string, ready func() bool) {
+	e := b.add(name, ready)
+	b.set(e, func(s *ComponentStatus) { s.State = StateRunning })
+}
+
 func (b *Board) set(e *entry, f func(s *ComponentStatus)) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -58,8 +58,12 @@ func (c *Catalog) Run(ctx context.Context, kc kafkaconf.Config, logger *slog.Log
 		logger = logger.With("view", string(catalog.Table))
 		// Shared: every notification reads a restaurant, menu and all;
 		// decode each stored value once.
-		v = liveview.New(kc.Brokers, catalog.Table, jsoncodec.NewShared[catalog.Restaurant](0),
+		var err error
+		v, err = liveview.New(kc.Brokers, catalog.Table, jsoncodec.NewShared[catalog.Restaurant](0),
 			storage.MemoryBuilder(), nil, kc.ViewOptions(logger)...)
+		if err != nil {
+			return err
+		}
 		if !c.view.CompareAndSwap(nil, v) {
 			v = c.view.Load()
 		}
