@@ -16,6 +16,7 @@ import (
 	"github.com/orderstream/orderstream/emitters/intake"
 	"github.com/orderstream/orderstream/internal/kafkaconf"
 	"github.com/orderstream/orderstream/internal/metrics"
+	"github.com/orderstream/orderstream/internal/supervise"
 	"github.com/orderstream/orderstream/internal/topics"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors"
@@ -38,6 +39,10 @@ type serveConfig struct {
 	// caller running more in the process (the demo) exports it all on one
 	// /metrics.
 	metrics *metrics.Metrics
+	// supervise, if its Board is set, is the caller's supervision (the
+	// demo's, which also supervises its processors); otherwise serveAll
+	// makes its own.
+	supervise supervise.Options
 }
 
 // sidecar is something that runs in the same process as the views and the
@@ -80,6 +85,13 @@ func serveAll(ctx context.Context, e *env, cfg serveConfig, extra ...sidecar) (e
 		m = metrics.New()
 	}
 
+	// Supervision: every long-running component is restarted when it
+	// fails for a reason that can pass; their states are on /readyz.
+	sup := cfg.supervise
+	if sup.Board == nil {
+		sup = supervision(m, logger)
+	}
+
 	// Views: the restaurant, user, global, lifecycle and inbox tables and
 	// the catalog, in LevelDB under dataDir/views.
 	set, err := views.New(cfg.kafka, cfg.dataDir, logger)
@@ -111,6 +123,7 @@ func serveAll(ctx context.Context, e *env, cfg serveConfig, extra ...sidecar) (e
 	// HTTP: API, event stream, probes, goka UI, metrics.
 	h, err := views.NewHandler(views.HandlerConfig{
 		Views:    set,
+		Board:    sup.Board,
 		Intake:   intake.NewHandler(sink, logger),
 		Metrics:  m,
 		Logger:   logger,
@@ -131,8 +144,10 @@ func serveAll(ctx context.Context, e *env, cfg serveConfig, extra ...sidecar) (e
 	// The views outlive the server, so no request reaches a closing view.
 	viewCtx, stopViews := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopViews()
-	g.Go(func() error { return set.Run(viewCtx) })
-	g.Go(func() error { return hub.Run(gctx) })
+	g.Go(func() error { return supervise.Run(viewCtx, sup, set.Components()...) })
+	g.Go(func() error {
+		return supervise.Run(gctx, sup, supervise.Component{Name: "events", Run: hub.Run})
+	})
 	g.Go(func() error {
 		defer stopViews()
 		return views.ServeListener(gctx, srv, ln)
