@@ -174,6 +174,21 @@ func (p *osProc) kill(sig syscall.Signal) {
 	}
 }
 
+// signal sends sig to the running process (SIGSTOP, SIGCONT), which
+// does not end it.
+func (p *osProc) signal(sig syscall.Signal) {
+	p.t.Helper()
+	p.mu.Lock()
+	cmd := p.cmd
+	p.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	if err := cmd.Process.Signal(sig); err != nil {
+		p.t.Errorf("%s: signal %v: %v", p.name, sig, err)
+	}
+}
+
 // crashCount is how many runs ended without being killed.
 func (p *osProc) crashCount() int {
 	p.mu.Lock()

@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,9 +20,6 @@ import (
 
 // Bounds of TestFaultInjection.
 const (
-	// faultChaos is how long orders are written while processes are
-	// killed and restarted.
-	faultChaos = 40 * time.Second
 	// faultRate is the orders written per second meanwhile.
 	faultRate = 150
 	// faultVerifyTimeout bounds the wait of `orderstream verify` for the
@@ -35,10 +30,13 @@ const (
 // TestFaultInjection runs the system as separate processes, as deployed:
 // the broker, two `process` instances sharing the partitions, and `serve`.
 // While a plain Kafka client writes orders with duplicates and malformed
-// records mixed in, the test kills processor instances with SIGKILL at
-// random moments (seeded by ORDERSTREAM_FAULT_SEED, default 1) and starts
-// them again, kills the views, stops the broker with SIGTERM once and with
-// SIGKILL once, and starts it again on its data directory. At the end
+// records mixed in, the test follows a fault plan derived from
+// ORDERSTREAM_FAULT_SEED (default 1; see faultPlan): it kills processor
+// instances with SIGKILL, one during a rebalance, kills the views, stops
+// the broker with SIGTERM, SIGKILLs it mid-transaction, pauses it with
+// SIGSTOP for longer than every client timeout, and stops it for two
+// minutes. Nothing restarts a process that exits on its own: every
+// process must heal itself and still be running at the end. Then
 // `orderstream verify` must find every table equal to the recomputation
 // from the orders log, the dead-letter topic must hold each malformed
 // record exactly once, and the API must count every distinct order.
@@ -54,7 +52,6 @@ func TestFaultInjection(t *testing.T) {
 		}
 	}
 	t.Logf("seed %d (set ORDERSTREAM_FAULT_SEED to replay another)", seed)
-	rng := rand.New(rand.NewPCG(seed, 1))
 	dir := t.TempDir()
 	logs := dir
 	if d := os.Getenv("ORDERSTREAM_FAULT_LOGS"); d != "" {
@@ -96,83 +93,79 @@ func TestFaultInjection(t *testing.T) {
 	fed := make(chan error, 1)
 	go func() { fed <- feed.run(fctx, faultRate) }()
 
-	// A process that stops on its own is started again, as a process
-	// manager would, and counted; the chaos holds chaosMu while it kills
-	// and restarts, so that the two never start the same process twice.
-	all := append([]*osProc{brk, api}, procs...)
-	var chaosMu sync.Mutex
-	supervise, stopSupervising := context.WithCancel(context.Background())
-	supervised := make(chan struct{})
-	go func() {
-		defer close(supervised)
-		tick := time.NewTicker(500 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-supervise.Done():
-				return
-			case <-tick.C:
-			}
-			chaosMu.Lock()
-			for _, p := range all {
-				p.ensureRunning()
-			}
-			chaosMu.Unlock()
+	// The chaos: a plan derived from the seed alone, so that a failing
+	// seed replays the same schedule; it is logged on failure.
+	plan := faultPlan(seed)
+	defer func() {
+		if t.Failed() {
+			t.Logf("fault plan of seed %d (ORDERSTREAM_FAULT_SEED=%d replays it):\n%s", seed, seed, plan)
 		}
 	}()
-	defer func() {
-		stopSupervising()
-		<-supervised
-	}()
-
-	// The chaos: an action every 2 to 5 seconds.
+	all := append([]*osProc{brk, api}, procs...)
 	start := time.Now()
-	brokerTerm, viewsKill, brokerKill := faultChaos/3, faultChaos/2, 2*faultChaos/3
 	var kills, views, brokerRestarts int
-	for time.Since(start) < faultChaos {
-		time.Sleep(time.Duration(2000+rng.IntN(3000)) * time.Millisecond)
-		chaosMu.Lock()
-		switch elapsed := time.Since(start); {
-		case brokerTerm > 0 && elapsed > brokerTerm:
-			brokerTerm = 0
-			brk.kill(syscall.SIGTERM)
-			t.Logf("%v: broker stopped with SIGTERM", elapsed.Round(time.Millisecond))
-			time.Sleep(time.Duration(rng.IntN(2000)) * time.Millisecond)
+	for i, step := range plan {
+		time.Sleep(step.wait)
+		elapsed := time.Since(start).Round(time.Millisecond)
+		switch step.action {
+		case faultBrokerTerm, faultBrokerKill, faultBrokerStop:
+			sig := syscall.SIGTERM
+			if step.action == faultBrokerKill {
+				sig = syscall.SIGKILL
+			}
+			brk.kill(sig)
+			t.Logf("%v: step %d: broker stopped (%s) for %v", elapsed, i, step.action, step.down)
+			time.Sleep(step.down)
 			brk.start()
 			brokerRestarts++
-		case brokerKill > 0 && elapsed > brokerKill:
-			brokerKill = 0
-			brk.kill(syscall.SIGKILL)
-			t.Logf("%v: broker killed with SIGKILL", elapsed.Round(time.Millisecond))
-			brk.start()
-			brokerRestarts++
-		case viewsKill > 0 && elapsed > viewsKill, rng.IntN(8) == 0:
-			viewsKill = 0
+		case faultBrokerPause:
+			brk.signal(syscall.SIGSTOP)
+			t.Logf("%v: step %d: broker paused (SIGSTOP) for %v", elapsed, i, step.down)
+			time.Sleep(step.down)
+			brk.signal(syscall.SIGCONT)
+		case faultViews:
 			api.kill(syscall.SIGKILL)
+			time.Sleep(step.down)
 			api.start()
 			views++
-		case rng.IntN(6) == 0:
+		case faultBoth:
 			for _, p := range procs {
 				p.kill(syscall.SIGKILL)
 			}
-			t.Logf("%v: both processor instances killed", elapsed.Round(time.Millisecond))
-			time.Sleep(time.Duration(rng.IntN(1500)) * time.Millisecond)
+			t.Logf("%v: step %d: both processor instances killed", elapsed, i)
+			time.Sleep(step.down)
 			for _, p := range procs {
 				p.start()
 			}
 			kills += 2
+		case faultRebalance:
+			// One instance joins the groups, and the other is killed
+			// while they rebalance.
+			a, b := procs[step.victim], procs[1-step.victim]
+			a.kill(syscall.SIGKILL)
+			a.start()
+			time.Sleep(step.down)
+			b.kill(syscall.SIGKILL)
+			t.Logf("%v: step %d: %s killed while %s joins", elapsed, i, b.name, a.name)
+			b.start()
+			kills += 2
 		default:
-			p := procs[rng.IntN(len(procs))]
+			p := procs[step.victim]
 			p.kill(syscall.SIGKILL)
-			time.Sleep(time.Duration(rng.IntN(1500)) * time.Millisecond)
+			time.Sleep(step.down)
 			p.start()
 			kills++
 		}
-		chaosMu.Unlock()
 	}
 	stopFeed()
 	if err := <-fed; err != nil {
 		t.Fatal(err)
+	}
+	// Every process healed itself: none exited on its own.
+	for _, p := range all {
+		if !p.running() || p.crashCount() > 0 {
+			t.Errorf("%s exited on its own %d times (running now: %v)", p.name, p.crashCount(), p.running())
+		}
 	}
 	records, distinct, malformed := feed.counts()
 	t.Logf("chaos over after %v: %d processor kills, %d view kills, %d broker restarts; %d records written: %d distinct orders, %d malformed",
@@ -217,11 +210,6 @@ func TestFaultInjection(t *testing.T) {
 		}
 		return fmt.Sprintf("%d orders, want %d", stats.Orders, distinct), stats.Orders == distinct
 	})
-	for _, p := range all {
-		if n := p.crashCount(); n > 0 {
-			t.Logf("%s exited on its own %d times and was started again", p.name, n)
-		}
-	}
 }
 
 // checkFaultDLQ reads orders and orders-dlq and requires the dead letters
