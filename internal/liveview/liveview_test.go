@@ -96,3 +96,22 @@ func TestRestartWhileReading(t *testing.T) {
 		t.Errorf("built %d instances, want 3 distinct", len(built))
 	}
 }
+
+// TestPartition: a key is read from the partition goka's producers and
+// views put it in (goka.DefaultHasher, sarama's hash partitioner).
+func TestPartition(t *testing.T) {
+	for _, key := range []string{"", "r-1", "restaurant/0", "u-4711", "ü"} {
+		for _, n := range []int{1, 2, 3, 10} {
+			h := goka.DefaultHasher()()
+			_, _ = h.Write([]byte(key))
+			want := int32(h.Sum32())
+			if want < 0 {
+				want = -want
+			}
+			want %= int32(n)
+			if got := partition(key, n); got != want {
+				t.Errorf("partition(%q, %d) = %d, want %d", key, n, got, want)
+			}
+		}
+	}
+}
