@@ -86,7 +86,7 @@ var rules = []rule{
 	{reason: ReasonRebalance,
 		is: []error{sarama.ErrRebalanceInProgress, sarama.ErrUnknownMemberId, sarama.ErrIllegalGeneration,
 			kerr.RebalanceInProgress, kerr.UnknownMemberID, kerr.IllegalGeneration},
-		text: []string{"rebalanc", "unknown member", "illegal generation", "error consuming from group"}},
+		text: []string{"rebalanc", "unknown member", "illegal generation"}},
 	{reason: ReasonUnavailable,
 		is: []error{sarama.ErrBrokerNotAvailable, sarama.ErrLeaderNotAvailable, sarama.ErrConsumerCoordinatorNotAvailable,
 			sarama.ErrNotCoordinatorForConsumer,

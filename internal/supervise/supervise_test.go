@@ -50,6 +50,7 @@ func TestClassify(t *testing.T) {
 		{nil, ReasonStopped, false},
 		{errors.New("processor registry: 1 error occurred: * error consuming from group consumer: read tcp 127.0.0.1:1->127.0.0.1:2: i/o timeout"), ReasonTimeout, false},
 		{fmt.Errorf("dial: %w", syscall.ECONNREFUSED), ReasonConnection, false},
+		{errors.New("processor lifecycle: 2 errors occurred:\n\t* Error closing consumer group: dial tcp 127.0.0.1:1: connect: connection refused\n\t* error consuming from group consumer: EOF"), ReasonConnection, false},
 		{io.EOF, ReasonConnection, false},
 		{fmt.Errorf("produce: %w", sarama.ErrOutOfBrokers), ReasonConnection, false},
 		{fmt.Errorf("x: %w", sarama.ErrNotLeaderForPartition), ReasonNotLeader, false},
