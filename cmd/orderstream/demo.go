@@ -98,6 +98,8 @@ func runDemo(ctx context.Context, e *env, c *demoConfig) (err error) {
 	// Supervision: one for every component of the demo, so that /readyz
 	// shows them all.
 	sup := supervision(m, e.logger)
+	procs := processors.AllWith(pc)
+	sup.Board.Register(processors.Components(runner.Config{}, procs)...)
 
 	// Processors: every group, attached to the monitor and /metrics.
 	runProcessors := func(ctx context.Context, h *views.Handler) error {
@@ -107,12 +109,13 @@ func runDemo(ctx context.Context, e *env, c *demoConfig) (err error) {
 			Logger:    e.logger,
 			Started:   h.AttachProcessor,
 			Supervise: sup,
-		}, processors.AllWith(pc))
+		}, procs)
 	}
 	sidecars := []sidecar{runProcessors}
 
 	// Simulator: the catalog and users placing orders at --rate.
 	if c.sim.Rate > 0 {
+		sup.Board.Register(supervise.Component{Name: "simulator"})
 		fmt.Fprintf(e.stdout, "simulator: %g orders/s over %d restaurants and %d users\n", c.sim.Rate, c.sim.Restaurants, c.sim.Users)
 		simulate := func(ctx context.Context) (err error) {
 			logger := e.logger.With("component", "simulator")
@@ -136,6 +139,7 @@ func runDemo(ctx context.Context, e *env, c *demoConfig) (err error) {
 	// Kitchens and couriers: accepted orders move on to ready and
 	// delivered, those of the simulator and of the API alike.
 	if c.runKitchen {
+		sup.Board.Register(supervise.Component{Name: "kitchen"})
 		sidecars = append(sidecars, func(ctx context.Context, h *views.Handler) error {
 			return supervise.Run(ctx, sup, supervise.Component{Name: "kitchen", Run: func(ctx context.Context) error {
 				return runKitchen(ctx, kc, c.kitchen, c.dataDir, h.AttachProcessor, e.logger)

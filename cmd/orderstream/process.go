@@ -103,6 +103,7 @@ func runProcess(ctx context.Context, e *env, c *processConfig) error {
 	// rebuilt and run again; /readyz shows each one's state.
 	sup := supervision(m, e.logger)
 	rc := runner.Config{Kafka: kc, DataDir: c.dataDir, Logger: e.logger, Started: m.AttachProcessor, Supervise: sup}
+	sup.Board.Register(processors.Components(rc, procs)...)
 
 	g, ctx := errgroup.WithContext(ctx)
 	// Processors: one goka group each, until the context ends.

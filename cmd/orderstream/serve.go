@@ -140,13 +140,15 @@ func serveAll(ctx context.Context, e *env, cfg serveConfig, extra ...sidecar) (e
 	srv := views.NewServer(cfg.http, h)
 	printURLs(e.stdout, ln.Addr())
 
+	events := supervise.Component{Name: "events", Run: hub.Run}
+	sup.Board.Register(append(set.Components(), events)...)
 	g, gctx := errgroup.WithContext(ctx)
 	// The views outlive the server, so no request reaches a closing view.
 	viewCtx, stopViews := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopViews()
 	g.Go(func() error { return supervise.Run(viewCtx, sup, set.Components()...) })
 	g.Go(func() error {
-		return supervise.Run(gctx, sup, supervise.Component{Name: "events", Run: hub.Run})
+		return supervise.Run(gctx, sup, events)
 	})
 	g.Go(func() error {
 		defer stopViews()

@@ -70,6 +70,14 @@ func (b *Board) add(name string, ready func() bool) *entry {
 	return e
 }
 
+// Register puts components on the board as starting before they run, so
+// that /readyz is not ready while a command is still starting them.
+func (b *Board) Register(comps ...Component) {
+	for _, c := range comps {
+		b.add(c.Name, c.Ready)
+	}
+}
+
 // Observe shows a component that runs outside a supervisor on the board:
 // running once ready reports true, recovering until then.
 func (b *Board) Observe(name string, ready func() bool) {
@@ -102,8 +110,8 @@ func (b *Board) Components() []ComponentStatus {
 	return out
 }
 
-// Readiness summarises the components: ready when all of them run and
-// have caught up.
+// Readiness summarises the components: ready when there are some and all
+// of them run and have caught up.
 func (b *Board) Readiness() Readiness {
 	r := Readiness{Status: StatusReady, Components: b.Components()}
 	for _, c := range r.Components {
@@ -111,7 +119,7 @@ func (b *Board) Readiness() Readiness {
 			r.NotReady = append(r.NotReady, c.Name)
 		}
 	}
-	if len(r.NotReady) > 0 {
+	if len(r.NotReady) > 0 || len(r.Components) == 0 {
 		r.Status = StatusNotReady
 	}
 	return r

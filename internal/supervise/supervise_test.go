@@ -217,3 +217,17 @@ func TestBoardReadiness(t *testing.T) {
 		{Name: "processor/registry", State: StateRunning, Reason: ReasonTimeout, Error: "i/o timeout", Restarts: 1},
 	}})
 }
+
+// TestBoardRegistered: a board with nothing on it, or with components
+// registered but not run yet, is not ready.
+func TestBoardRegistered(t *testing.T) {
+	b := new(Board)
+	if r := b.Readiness(); r.Status != StatusNotReady {
+		t.Errorf("empty board: %+v, want not ready", r)
+	}
+	b.Register(Component{Name: "a"}, Component{Name: "b"})
+	r := b.Readiness()
+	if r.Status != StatusNotReady || strings.Join(r.NotReady, ",") != "a,b" || r.Components[0].State != StateStarting {
+		t.Errorf("registered board: %+v, want a and b starting", r)
+	}
+}
