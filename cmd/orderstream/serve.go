@@ -99,13 +99,9 @@ func serveAll(ctx context.Context, e *env, cfg serveConfig, extra ...sidecar) (e
 		return err
 	}
 
-	// Intake: POST /api/orders onto the orders topic; the emitter flushes
-	// once the server has stopped.
-	em, err := emitters.New(cfg.kafka, logger)
-	if err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, em.Close()) }()
+	// Intake: POST /api/orders onto the orders topic, through a producer
+	// that runs supervised and flushes once the server has stopped.
+	em := emitters.NewLive(cfg.kafka, logger)
 	sink := countedSink{sink: em, emitted: m.OrdersEmitted.WithLabelValues(metrics.SourceIntake)}
 
 	// Cancellations: POST /api/orders/{id}/cancel onto the lifecycle's
@@ -141,12 +137,15 @@ func serveAll(ctx context.Context, e *env, cfg serveConfig, extra ...sidecar) (e
 	printURLs(e.stdout, ln.Addr())
 
 	events := supervise.Component{Name: "events", Run: hub.Run}
-	sup.Board.Register(append(set.Components(), events)...)
+	producer := supervise.Component{Name: "intake", Run: em.Run, Ready: em.Ready}
+	sup.Board.Register(append(set.Components(), events, producer)...)
 	g, gctx := errgroup.WithContext(ctx)
 	// The views outlive the server, so no request reaches a closing view.
 	viewCtx, stopViews := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopViews()
-	g.Go(func() error { return supervise.Run(viewCtx, sup, set.Components()...) })
+	// The intake's producer too, so that it flushes what the last
+	// requests emitted.
+	g.Go(func() error { return supervise.Run(viewCtx, sup, append(set.Components(), producer)...) })
 	g.Go(func() error {
 		return supervise.Run(gctx, sup, events)
 	})
