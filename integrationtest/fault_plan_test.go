@@ -79,12 +79,16 @@ func faultPlan(seed uint64) faultSteps {
 		}
 		plan = append(plan, s)
 	}
+	// Every plan kills an instance during a rebalance at least once.
+	if !strings.Contains(plan.String(), " "+faultRebalance+" ") {
+		last := &plan[len(plan)-1]
+		last.action, last.down = faultRebalance, ms(100, 1500)
+	}
 	return plan
 }
 
-// TestFaultPlanReplays: the same seed gives the same plan, and every
-// plan holds each broker fault and a kill during a rebalance... or at
-// least the broker faults, which are at fixed places.
+// TestFaultPlanReplays: the same seed gives the same plan, and every plan
+// holds each of the broker's faults and a kill during a rebalance.
 func TestFaultPlanReplays(t *testing.T) {
 	a, b := faultPlan(7), faultPlan(7)
 	if a.String() != b.String() {
@@ -93,9 +97,12 @@ func TestFaultPlanReplays(t *testing.T) {
 	if a.String() == faultPlan(8).String() {
 		t.Error("seeds 7 and 8 gave the same plan")
 	}
-	for _, want := range []string{faultBrokerTerm, faultBrokerPause, faultBrokerKill, faultBrokerStop} {
-		if !strings.Contains(a.String(), " "+want+" ") {
-			t.Errorf("plan lacks %s:\n%s", want, a)
+	for seed := range uint64(20) {
+		plan := faultPlan(seed)
+		for _, want := range []string{faultBrokerTerm, faultBrokerPause, faultBrokerKill, faultBrokerStop, faultRebalance} {
+			if !strings.Contains(plan.String(), " "+want+" ") {
+				t.Errorf("plan of seed %d lacks %s:\n%s", seed, want, plan)
+			}
 		}
 	}
 }
