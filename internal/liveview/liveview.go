@@ -27,7 +27,7 @@ import (
 	"github.com/lovoo/goka/storage"
 )
 
-// ErrUnavailable is returned by Read while no instance is open and caught
+// ErrUnavailable is returned by Get and Each while no instance is open and caught
 // up: before the first recovery, and while a failed view is rebuilt.
 var ErrUnavailable = errors.New("view unavailable")
 
