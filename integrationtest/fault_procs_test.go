@@ -66,10 +66,8 @@ type osProc struct {
 	starts  int
 	crashes int // runs that ended without being killed
 	killing bool
-	// Of the last run: when it started and exited, and how many runs in a
-	// row crashed soon after starting.
+	// Of the last run: when it started and exited.
 	started, exitedAt time.Time
-	crashLoop         int
 }
 
 func newProc(t *testing.T, bin, dir, name string, args ...string) *osProc {
@@ -122,11 +120,6 @@ func (p *osProc) start() {
 		p.exitedAt = time.Now()
 		if !p.killing {
 			p.crashes++
-			if p.exitedAt.Sub(p.started) < crashWindow {
-				p.crashLoop++
-			} else {
-				p.crashLoop = 0
-			}
 			p.t.Logf("%s exited on its own after %v: %v", p.name, p.exitedAt.Sub(p.started).Round(time.Millisecond), err)
 		}
 		p.mu.Unlock()
@@ -174,40 +167,26 @@ func (p *osProc) kill(sig syscall.Signal) {
 	}
 }
 
+// signal sends sig to the running process (SIGSTOP, SIGCONT), which
+// does not end it.
+func (p *osProc) signal(sig syscall.Signal) {
+	p.t.Helper()
+	p.mu.Lock()
+	cmd := p.cmd
+	p.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	if err := cmd.Process.Signal(sig); err != nil {
+		p.t.Errorf("%s: signal %v: %v", p.name, sig, err)
+	}
+}
+
 // crashCount is how many runs ended without being killed.
 func (p *osProc) crashCount() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.crashes
-}
-
-// Restarts of a process that exited on its own back off, as a process
-// manager's do (Kubernetes: CrashLoopBackOff): restarting a crashed group
-// member at once, before the group has expired the crashed one, only
-// prolongs the rebalance it is waiting for.
-const (
-	crashWindow   = 75 * time.Second // a run shorter than this that crashes counts as a loop
-	crashBackoff  = 2 * time.Second  // the first delay, doubled per crash in a row
-	crashMaxDelay = 16 * time.Second
-)
-
-// ensureRunning starts the process again unless it is running, or it
-// crashed and its backoff has not passed.
-func (p *osProc) ensureRunning() {
-	p.t.Helper()
-	if p.running() {
-		return
-	}
-	p.mu.Lock()
-	delay := time.Duration(0)
-	if p.cmd != nil && !p.killing {
-		delay = min(crashBackoff<<min(p.crashLoop, 4), crashMaxDelay)
-	}
-	due := time.Since(p.exitedAt) >= delay
-	p.mu.Unlock()
-	if due {
-		p.start()
-	}
 }
 
 // waitLine returns the first line of the current run's standard output

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,9 +23,6 @@ import (
 
 // Bounds of TestFaultInjection.
 const (
-	// faultChaos is how long orders are written while processes are
-	// killed and restarted.
-	faultChaos = 40 * time.Second
 	// faultRate is the orders written per second meanwhile.
 	faultRate = 150
 	// faultVerifyTimeout bounds the wait of `orderstream verify` for the
@@ -37,18 +33,23 @@ const (
 // TestFaultInjection runs the system as separate processes, as deployed:
 // the broker, two `process` instances sharing the partitions, and `serve`.
 // While a plain Kafka client writes orders with duplicates and malformed
-// records mixed in, the test kills processor instances with SIGKILL at
-// random moments (seeded by ORDERSTREAM_FAULT_SEED, default 1) and starts
-// them again, kills the views, stops the broker with SIGTERM once and with
-// SIGKILL once, and starts it again on its data directory. At the end
+// records mixed in, the test follows a fault plan derived from
+// ORDERSTREAM_FAULT_SEED (default 1; see faultPlan): it kills processor
+// instances with SIGKILL, one during a rebalance, kills the views, stops
+// the broker with SIGTERM, SIGKILLs it mid-transaction, pauses it with
+// SIGSTOP for longer than every client timeout, and stops it for two
+// minutes. Nothing restarts a process that exits on its own: every
+// process must heal itself and still be running at the end. Then
 // `orderstream verify` must find every table equal to the recomputation
 // from the orders log, the dead-letter topic must hold each malformed
 // record exactly once, and the API must count every distinct order.
 //
 // It runs twice: on the embedded broker (in a process of its own), and
 // on a 3-node Apache Kafka cluster (replication 3, min.insync.replicas 2),
-// where a random node is stopped with SIGTERM (a controlled shutdown) once
-// and another killed with SIGKILL once, each started again at once.
+// where each broker fault of the plan befalls one node, drawn from the
+// seed: SIGTERM is a controlled shutdown, and a node away is away at most
+// kafkaMaxDown (the cluster carries on without it; what a long outage
+// proves, the embedded run proves).
 func TestFaultInjection(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fault injection: builds orderstream and runs it as separate processes for a few minutes")
@@ -75,17 +76,17 @@ func TestFaultInjection(t *testing.T) {
 		brk := newProc(t, bin, logs, "broker", "broker", "--listen", addr, "--data-dir", filepath.Join(dir, "broker"), "--compact-interval", "2s")
 		brk.start()
 		brk.waitLog("broker listening", 30*time.Second)
-		rng := rand.New(rand.NewPCG(seed, 1))
-		testFaultInjection(t, seed, rng, bin, dir, logs, faultBrokers{
+		testFaultInjection(t, seed, bin, dir, logs, faultBrokers{
 			addr: addr, replication: 1, proc: brk,
-			term: func() {
-				brk.kill(syscall.SIGTERM)
-				time.Sleep(time.Duration(rng.IntN(2000)) * time.Millisecond)
+			stop: func(sig syscall.Signal, down time.Duration) {
+				brk.kill(sig)
+				time.Sleep(down)
 				brk.start()
 			},
-			kill: func() {
-				brk.kill(syscall.SIGKILL)
-				brk.start()
+			pause: func(down time.Duration) {
+				brk.signal(syscall.SIGSTOP)
+				time.Sleep(down)
+				brk.signal(syscall.SIGCONT)
 			},
 		})
 	})
@@ -95,45 +96,57 @@ func TestFaultInjection(t *testing.T) {
 		// partition writable.
 		c := startKafka(t, 3, kafkacluster.Config{})
 		rng := rand.New(rand.NewPCG(seed, 2))
-		restart := func(id int) {
-			if err := c.Restart(id); err != nil {
-				t.Fatal(err)
-			}
-		}
-		testFaultInjection(t, seed, rng, bin, dir, logs, faultBrokers{
+		node := func() int { return 1 + rng.IntN(c.Nodes()) }
+		testFaultInjection(t, seed, bin, dir, logs, faultBrokers{
 			addr: strings.Join(c.Bootstrap(), ","), replication: 3,
-			term: func() {
-				id := 1 + rng.IntN(3)
-				if err := c.Stop(id, time.Minute); err != nil {
+			stop: func(sig syscall.Signal, down time.Duration) {
+				id := node()
+				var err error
+				if sig == syscall.SIGKILL {
+					err = c.Kill(id)
+				} else {
+					err = c.Stop(id, time.Minute) // a controlled shutdown
+				}
+				if err != nil {
 					t.Error(err)
 				}
-				t.Logf("kafka node %d stopped with SIGTERM (controlled shutdown)", id)
-				restart(id)
+				t.Logf("kafka node %d stopped (%v)", id, sig)
+				time.Sleep(min(down, kafkaMaxDown))
+				if err := c.Restart(id); err != nil {
+					t.Fatal(err)
+				}
 			},
-			kill: func() {
-				id := 1 + rng.IntN(3)
-				if err := c.Kill(id); err != nil {
-					t.Error(err)
-				}
-				t.Logf("kafka node %d killed with SIGKILL", id)
-				restart(id)
+			pause: func(down time.Duration) {
+				id := node()
+				pid := c.PID(id)
+				t.Logf("kafka node %d paused (SIGSTOP)", id)
+				_ = syscall.Kill(pid, syscall.SIGSTOP)
+				time.Sleep(min(down, kafkaMaxDown))
+				_ = syscall.Kill(pid, syscall.SIGCONT)
 			},
 		})
 	})
 }
 
+// kafkaMaxDown bounds how long a node of the Kafka cluster stays away in
+// TestFaultInjection.
+const kafkaMaxDown = 30 * time.Second
+
 // faultBrokers is the broker side of TestFaultInjection: the embedded
 // broker as a process of its own, or an Apache Kafka cluster.
 type faultBrokers struct {
-	addr        string // bootstrap, host:port[,host:port...]
-	replication int
-	proc        *osProc // the embedded broker's process, supervised like the others
-	term, kill  func()  // stop a broker with SIGTERM (SIGKILL) and start it again
+	addr        string  // bootstrap, host:port[,host:port...]
+	replication int     // of the topics
+	proc        *osProc // the embedded broker's process, which must heal like the others
+	// stop stops a broker with sig and starts it again after down.
+	stop func(sig syscall.Signal, down time.Duration)
+	// pause stops a broker with SIGSTOP and resumes it after down.
+	pause func(down time.Duration)
 }
 
 func (fb faultBrokers) seeds() []string { return strings.Split(fb.addr, ",") }
 
-func testFaultInjection(t *testing.T, seed uint64, rng *rand.Rand, bin, dir, logs string, fb faultBrokers) {
+func testFaultInjection(t *testing.T, seed uint64, bin, dir, logs string, fb faultBrokers) {
 	addr := fb.addr
 	sub := t.Name()[strings.LastIndex(t.Name(), "/")+1:]
 	dir, logs = filepath.Join(dir, sub), filepath.Join(logs, sub)
@@ -169,83 +182,78 @@ func testFaultInjection(t *testing.T, seed uint64, rng *rand.Rand, bin, dir, log
 	fed := make(chan error, 1)
 	go func() { fed <- feed.run(fctx, faultRate) }()
 
-	// A process that stops on its own is started again, as a process
-	// manager would, and counted; the chaos holds chaosMu while it kills
-	// and restarts, so that the two never start the same process twice.
+	// The chaos: a plan derived from the seed alone, so that a failing
+	// seed replays the same schedule; it is logged on failure.
+	plan := faultPlan(seed)
+	defer func() {
+		if t.Failed() {
+			t.Logf("fault plan of seed %d (ORDERSTREAM_FAULT_SEED=%d replays it):\n%s", seed, seed, plan)
+		}
+	}()
 	all := append([]*osProc{api}, procs...)
 	if fb.proc != nil {
 		all = append(all, fb.proc)
 	}
-	var chaosMu sync.Mutex
-	supervise, stopSupervising := context.WithCancel(context.Background())
-	supervised := make(chan struct{})
-	go func() {
-		defer close(supervised)
-		tick := time.NewTicker(500 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-supervise.Done():
-				return
-			case <-tick.C:
-			}
-			chaosMu.Lock()
-			for _, p := range all {
-				p.ensureRunning()
-			}
-			chaosMu.Unlock()
-		}
-	}()
-	defer func() {
-		stopSupervising()
-		<-supervised
-	}()
-
-	// The chaos: an action every 2 to 5 seconds.
 	start := time.Now()
-	brokerTerm, viewsKill, brokerKill := faultChaos/3, faultChaos/2, 2*faultChaos/3
 	var kills, views, brokerRestarts int
-	for time.Since(start) < faultChaos {
-		time.Sleep(time.Duration(2000+rng.IntN(3000)) * time.Millisecond)
-		chaosMu.Lock()
-		switch elapsed := time.Since(start); {
-		case brokerTerm > 0 && elapsed > brokerTerm:
-			brokerTerm = 0
-			t.Logf("%v: a broker stopped with SIGTERM", elapsed.Round(time.Millisecond))
-			fb.term()
+	for i, step := range plan {
+		time.Sleep(step.wait)
+		elapsed := time.Since(start).Round(time.Millisecond)
+		switch step.action {
+		case faultBrokerTerm, faultBrokerKill, faultBrokerStop:
+			sig := syscall.SIGTERM
+			if step.action == faultBrokerKill {
+				sig = syscall.SIGKILL
+			}
+			t.Logf("%v: step %d: broker stopped (%s) for %v", elapsed, i, step.action, step.down)
+			fb.stop(sig, step.down)
 			brokerRestarts++
-		case brokerKill > 0 && elapsed > brokerKill:
-			brokerKill = 0
-			t.Logf("%v: a broker killed with SIGKILL", elapsed.Round(time.Millisecond))
-			fb.kill()
-			brokerRestarts++
-		case viewsKill > 0 && elapsed > viewsKill, rng.IntN(8) == 0:
-			viewsKill = 0
+		case faultBrokerPause:
+			t.Logf("%v: step %d: broker paused (SIGSTOP) for %v", elapsed, i, step.down)
+			fb.pause(step.down)
+		case faultViews:
 			api.kill(syscall.SIGKILL)
+			time.Sleep(step.down)
 			api.start()
 			views++
-		case rng.IntN(6) == 0:
+		case faultBoth:
 			for _, p := range procs {
 				p.kill(syscall.SIGKILL)
 			}
-			t.Logf("%v: both processor instances killed", elapsed.Round(time.Millisecond))
-			time.Sleep(time.Duration(rng.IntN(1500)) * time.Millisecond)
+			t.Logf("%v: step %d: both processor instances killed", elapsed, i)
+			time.Sleep(step.down)
 			for _, p := range procs {
 				p.start()
 			}
 			kills += 2
+		case faultRebalance:
+			// One instance joins the groups, and the other is killed
+			// while they rebalance.
+			a, b := procs[step.victim], procs[1-step.victim]
+			a.kill(syscall.SIGKILL)
+			a.start()
+			time.Sleep(step.down)
+			b.kill(syscall.SIGKILL)
+			t.Logf("%v: step %d: %s killed while %s joins", elapsed, i, b.name, a.name)
+			b.start()
+			kills += 2
 		default:
-			p := procs[rng.IntN(len(procs))]
+			p := procs[step.victim]
 			p.kill(syscall.SIGKILL)
-			time.Sleep(time.Duration(rng.IntN(1500)) * time.Millisecond)
+			time.Sleep(step.down)
 			p.start()
 			kills++
 		}
-		chaosMu.Unlock()
 	}
 	stopFeed()
 	if err := <-fed; err != nil {
 		t.Fatal(err)
+	}
+	// Every process healed itself: none exited on its own.
+	for _, p := range all {
+		if !p.running() || p.crashCount() > 0 {
+			t.Errorf("%s exited on its own %d times (running now: %v)", p.name, p.crashCount(), p.running())
+		}
 	}
 	records, distinct, malformed := feed.counts()
 	t.Logf("chaos over after %v: %d processor kills, %d view kills, %d broker restarts; %d records written: %d distinct orders, %d malformed",
@@ -290,11 +298,6 @@ func testFaultInjection(t *testing.T, seed uint64, rng *rand.Rand, bin, dir, log
 		}
 		return fmt.Sprintf("%d orders, want %d", stats.Orders, distinct), stats.Orders == distinct
 	})
-	for _, p := range all {
-		if n := p.crashCount(); n > 0 {
-			t.Logf("%s exited on its own %d times and was started again", p.name, n)
-		}
-	}
 }
 
 // checkFaultDLQ reads orders and orders-dlq and requires the dead letters

@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/lovoo/goka"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/orderstream/orderstream/catalog"
+	"github.com/orderstream/orderstream/internal/supervise"
 	"github.com/orderstream/orderstream/internal/topics"
 	"github.com/orderstream/orderstream/processors/global"
 	"github.com/orderstream/orderstream/processors/inbox"
@@ -56,6 +57,8 @@ type Processor struct {
 	// Beside, when set, runs next to the processor while it runs: what
 	// its callbacks read that goka does not keep for them.
 	Beside func(ctx context.Context, cfg runner.Config) error
+	// BesideName names Beside as a component: "processor/<group>/<BesideName>".
+	BesideName string
 	// Run, when set, runs the processor instead of goka; Graph then only
 	// describes its topics. Ingest is a Kafka transaction loop, since
 	// goka is at-least-once.
@@ -98,7 +101,7 @@ func AllWith(cfg Config) []Processor {
 		{Graph: restaurant.Define(cfg.Restaurant)},
 		{Graph: user.Define()},
 		{Graph: global.Define()},
-		{Graph: notifier.Define(names.Name), Beside: func(ctx context.Context, cfg runner.Config) error {
+		{Graph: notifier.Define(names.Name), BesideName: "catalog-view", Beside: func(ctx context.Context, cfg runner.Config) error {
 			return names.Run(ctx, cfg.Kafka, cfg.Logger)
 		}},
 		{Graph: inbox.Define()},
@@ -151,20 +154,52 @@ func Select(all []Processor, only []string) ([]Processor, error) {
 	return out, nil
 }
 
-// Run runs the processors until ctx ends or one fails.
+// Run runs the processors until ctx ends or one fails for a reason that
+// cannot pass. Each processor, and what runs beside it, is a component of
+// a supervisor (cfg.Supervise): one that fails for a reason that can pass
+// is built anew and run again, reusing its local tables.
 func Run(ctx context.Context, cfg runner.Config, procs []Processor) error {
-	g, ctx := errgroup.WithContext(ctx)
+	return supervise.Run(ctx, cfg.Supervise, Components(cfg, procs)...)
+}
+
+// Components are the supervised components of procs: "processor/<group>"
+// for each, and "processor/<group>/<BesideName>" for what runs beside it.
+func Components(cfg runner.Config, procs []Processor) []supervise.Component {
+	var comps []supervise.Component
 	for _, p := range procs {
+		name := "processor/" + p.Name()
 		if p.Beside != nil {
-			g.Go(func() error { return p.Beside(ctx, cfg) })
+			comps = append(comps, supervise.Component{Name: name + "/" + p.BesideName, Run: func(ctx context.Context) error {
+				return p.Beside(ctx, cfg)
+			}})
 		}
 		if p.Run != nil {
-			g.Go(func() error { return p.Run(ctx, cfg) })
+			comps = append(comps, supervise.Component{Name: name, Run: func(ctx context.Context) error {
+				return p.Run(ctx, cfg)
+			}})
 			continue
 		}
-		g.Go(func() error { return runner.RunTended(ctx, cfg, p.Graph, p.Tend, p.Options...) })
+		// The processor of the current run, for its readiness.
+		var current atomic.Pointer[goka.Processor]
+		pcfg := cfg
+		pcfg.Started = func(gp *goka.Processor) {
+			current.Store(gp)
+			if cfg.Started != nil {
+				cfg.Started(gp)
+			}
+		}
+		comps = append(comps, supervise.Component{
+			Name: name,
+			Run: func(ctx context.Context) error {
+				return runner.RunTended(ctx, pcfg, p.Graph, p.Tend, p.Options...)
+			},
+			Ready: func() bool {
+				gp := current.Load()
+				return gp != nil && gp.Recovered()
+			},
+		})
 	}
-	return g.Wait()
+	return comps
 }
 
 // runIngest runs ingest's transaction loop as instance of cfg.DataDir.

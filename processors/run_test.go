@@ -51,7 +51,8 @@ func TestRun(t *testing.T) {
 	}
 }
 
-// TestRunFails: one processor that cannot start stops them all.
+// TestRunFails: one processor that cannot start, for a reason that cannot
+// pass, stops them all.
 func TestRunFails(t *testing.T) {
 	tt := tester.New(t)
 	good := processors.All(processors.Hooks{})[0]
@@ -64,7 +65,7 @@ func TestRunFails(t *testing.T) {
 	go func() { done <- processors.Run(context.Background(), cfg, []processors.Processor{good, bad}) }()
 	select {
 	case err := <-done:
-		if err == nil || !strings.HasPrefix(err.Error(), "create processor bad: ") {
+		if err == nil || !strings.HasPrefix(err.Error(), "processor/bad: create processor bad: ") {
 			t.Errorf("Run() = %v, want the error of processor bad", err)
 		}
 	case <-time.After(10 * time.Second):

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/orderstream/orderstream/internal/httpjson"
+	"github.com/orderstream/orderstream/internal/supervise"
 	"github.com/orderstream/orderstream/processors/global"
 	"github.com/orderstream/orderstream/processors/restaurant"
 	"github.com/orderstream/orderstream/processors/user"
@@ -89,15 +90,9 @@ type RankedResponse struct {
 	Orders       int64  `json:"orders"`
 }
 
-// HealthResponse is the body of /healthz and of a ready /readyz.
+// HealthResponse is the body of /healthz.
 type HealthResponse struct {
 	Status string `json:"status"`
-}
-
-// NotReadyResponse is the body of /readyz while views are recovering.
-type NotReadyResponse struct {
-	Status   string   `json:"status"`
-	NotReady []string `json:"not_ready"`
 }
 
 func newRestaurantResponse(s *restaurant.Stats) RestaurantResponse {
@@ -292,12 +287,14 @@ func (a *api) healthz(w http.ResponseWriter, _ *http.Request) {
 	httpjson.WriteJSON(w, http.StatusOK, HealthResponse{Status: "ok"})
 }
 
-func (a *api) readyz(w http.ResponseWriter, _ *http.Request) {
-	if notReady := a.views.NotReady(); len(notReady) > 0 {
-		httpjson.WriteJSON(w, http.StatusServiceUnavailable, NotReadyResponse{Status: "recovering", NotReady: notReady})
-		return
+// readyz answers /readyz for the views alone, when no supervisor's Board
+// was given, in the Board's shape (supervise.Readiness).
+func (a *api) readyz(w http.ResponseWriter, r *http.Request) {
+	b := new(supervise.Board)
+	for _, c := range a.views.Components() {
+		b.Observe(c.Name, c.Ready)
 	}
-	httpjson.WriteJSON(w, http.StatusOK, HealthResponse{Status: "ok"})
+	b.ServeHTTP(w, r)
 }
 
 // fail answers a view error: 404 for a missing key (with notFound, a

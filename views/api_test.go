@@ -258,7 +258,7 @@ func TestProbes(t *testing.T) {
 
 	checkJSON(t, do(t, h, http.MethodGet, "/healthz"), http.StatusOK, `{"status":"ok"}`)
 	checkJSON(t, do(t, h, http.MethodGet, "/readyz"), http.StatusServiceUnavailable,
-		`{"status":"recovering","not_ready":["restaurant-table","user-table","global-table","lifecycle-table","inbox-table","restaurants"]}`)
+		`{"status":"not_ready","not_ready":["view/restaurant-table","view/user-table","view/global-table","view/lifecycle-table","view/inbox-table","view/restaurants"],"components":[{"name":"view/restaurant-table","state":"recovering","restarts":0},{"name":"view/user-table","state":"recovering","restarts":0},{"name":"view/global-table","state":"recovering","restarts":0},{"name":"view/lifecycle-table","state":"recovering","restarts":0},{"name":"view/inbox-table","state":"recovering","restarts":0},{"name":"view/restaurants","state":"recovering","restarts":0}]}`)
 	// Reads before recovery are unavailable, not errors.
 	got := do(t, h, http.MethodGet, "/api/restaurants/r1")
 	checkJSON(t, got, http.StatusServiceUnavailable,
@@ -268,13 +268,14 @@ func TestProbes(t *testing.T) {
 	}
 
 	stop := runSet(t, set)
-	checkJSON(t, do(t, h, http.MethodGet, "/readyz"), http.StatusOK, `{"status":"ok"}`)
+	checkJSON(t, do(t, h, http.MethodGet, "/readyz"), http.StatusOK,
+		`{"status":"ready","components":[{"name":"view/restaurant-table","state":"running","restarts":0},{"name":"view/user-table","state":"running","restarts":0},{"name":"view/global-table","state":"running","restarts":0},{"name":"view/lifecycle-table","state":"running","restarts":0},{"name":"view/inbox-table","state":"running","restarts":0},{"name":"view/restaurants","state":"running","restarts":0}]}`)
 
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	checkJSON(t, do(t, h, http.MethodGet, "/readyz"), http.StatusServiceUnavailable,
-		`{"status":"recovering","not_ready":["restaurant-table","user-table","global-table","lifecycle-table","inbox-table","restaurants"]}`)
+		`{"status":"not_ready","not_ready":["view/restaurant-table","view/user-table","view/global-table","view/lifecycle-table","view/inbox-table","view/restaurants"],"components":[{"name":"view/restaurant-table","state":"recovering","restarts":0},{"name":"view/user-table","state":"recovering","restarts":0},{"name":"view/global-table","state":"recovering","restarts":0},{"name":"view/lifecycle-table","state":"recovering","restarts":0},{"name":"view/inbox-table","state":"recovering","restarts":0},{"name":"view/restaurants","state":"recovering","restarts":0}]}`)
 	checkJSON(t, do(t, h, http.MethodGet, "/api/stats"), http.StatusServiceUnavailable,
 		`{"error":"global summary: iterate global-table: view global-table stopped: view unavailable"}`)
 	checkJSON(t, do(t, h, http.MethodGet, "/healthz"), http.StatusOK, `{"status":"ok"}`)

@@ -139,7 +139,13 @@ func (h *Hub) Collectors() []prometheus.Collector {
 
 // Run consumes until ctx ends, then closes every subscription.
 func (h *Hub) Run(ctx context.Context) error {
-	defer h.close()
+	// A hub whose consumer failed is run again by its supervisor: only
+	// the end of ctx ends the streams.
+	defer func() {
+		if ctx.Err() != nil {
+			h.close()
+		}
+	}()
 	opts, err := kgoconf.Options(h.kafka)
 	if err != nil {
 		return fmt.Errorf("event hub: %w", err)

@@ -12,14 +12,20 @@ import (
 
 	"github.com/orderstream/orderstream/dashboard"
 	"github.com/orderstream/orderstream/internal/httpjson"
+	"github.com/orderstream/orderstream/internal/liveview"
 	"github.com/orderstream/orderstream/internal/metrics"
 	"github.com/orderstream/orderstream/internal/offline"
+	"github.com/orderstream/orderstream/internal/supervise"
 )
 
 // HandlerConfig is what the HTTP handler serves.
 type HandlerConfig struct {
 	// Views are the tables the API reads; required.
 	Views *Set
+	// Board, if set, answers /readyz with the state of every component
+	// the command supervises; otherwise /readyz shows the views alone,
+	// in the same shape.
+	Board *supervise.Board
 	// Intake, if set, is mounted at POST /api/orders.
 	Intake http.Handler
 	// Metrics, if set, instruments every route, is served at /metrics, and
@@ -90,7 +96,7 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	}
 	h := &Handler{mux: http.NewServeMux(), web: web, metrics: cfg.Metrics}
 	if cfg.Metrics != nil {
-		cfg.Views.Each(cfg.Metrics.AttachView)
+		cfg.Views.Each(func(table string, v *liveview.View) { cfg.Metrics.AttachView(table, v) })
 	}
 	a := &api{views: cfg.Views, logger: logger, hub: cfg.Events, requests: cfg.Requests, now: cfg.Now}
 	if a.now == nil {
@@ -120,7 +126,11 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 		h.handle(RouteEvents, http.HandlerFunc(a.events))
 	}
 	h.handle(RouteHealthz, http.HandlerFunc(a.healthz))
-	h.handle(RouteReadyz, http.HandlerFunc(a.readyz))
+	if cfg.Board != nil {
+		h.handle(RouteReadyz, cfg.Board)
+	} else {
+		h.handle(RouteReadyz, http.HandlerFunc(a.readyz))
+	}
 	if cfg.Metrics != nil {
 		h.handle(RouteMetrics, cfg.Metrics.Handler())
 	}

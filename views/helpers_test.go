@@ -22,7 +22,7 @@ func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 func newTestSet(t testing.TB) (*Set, *tester.Tester) {
 	t.Helper()
 	tt := tester.New(t)
-	set, err := New(kafkaconf.Config{Brokers: []string{"tester:9092"}}, "", discardLogger(), goka.WithViewTester(tt))
+	set, err := newSet(kafkaconf.Config{Brokers: []string{"tester:9092"}}, "", tt.StorageBuilder(), discardLogger(), goka.WithViewTester(tt))
 	if err != nil {
 		t.Fatal(err)
 	}

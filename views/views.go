@@ -7,17 +7,17 @@ package views
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"path/filepath"
 
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/storage"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/orderstream/orderstream/catalog"
 	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/internal/kafkaconf"
+	"github.com/orderstream/orderstream/internal/liveview"
+	"github.com/orderstream/orderstream/internal/supervise"
 	"github.com/orderstream/orderstream/internal/writeback"
 	"github.com/orderstream/orderstream/processors/global"
 	"github.com/orderstream/orderstream/processors/inbox"
@@ -29,14 +29,13 @@ import (
 // ErrNotFound is returned by the getters for a key the table does not hold.
 var ErrNotFound = errors.New("not found")
 
-// ErrUnavailable is returned while a view has not recovered yet and after
-// it stopped: the data is not there to be read, through no fault of the
-// caller.
-var ErrUnavailable = errors.New("view unavailable")
+// ErrUnavailable is returned while a view has not recovered yet, while it
+// restarts and after it stopped: the data is not there to be read,
+// through no fault of the caller.
+var ErrUnavailable = liveview.ErrUnavailable
 
 // Set is the views of the tables the API serves, run together.
 type Set struct {
-	guard  *guard
 	tables []*table
 	logger *slog.Logger
 
@@ -58,7 +57,13 @@ func StoragePath(dataDir string, table goka.Table) string {
 // StoragePath(dataDir, table), or in memory when dataDir is empty. extra
 // options come last, so tests can pass goka.WithViewTester.
 func New(cfg kafkaconf.Config, dataDir string, logger *slog.Logger, extra ...goka.ViewOption) (*Set, error) {
-	s := &Set{guard: new(guard), logger: logger}
+	return newSet(cfg, dataDir, nil, logger, extra...)
+}
+
+// newSet is New with the views' storage from st, if not nil (goka's
+// tester keeps the tables in storages of its own).
+func newSet(cfg kafkaconf.Config, dataDir string, st storage.Builder, logger *slog.Logger, extra ...goka.ViewOption) (*Set, error) {
+	s := &Set{logger: logger}
 	specs := []struct {
 		table goka.Table
 		codec goka.Codec
@@ -74,20 +79,23 @@ func New(cfg kafkaconf.Config, dataDir string, logger *slog.Logger, extra ...gok
 	}
 	for _, spec := range specs {
 		opts := cfg.ViewOptions(logger.With("view", string(spec.table)))
-		if dataDir == "" {
-			opts = append(opts, goka.WithViewStorageBuilder(storage.MemoryBuilder()))
-		} else {
-			opts = append(opts, goka.WithViewStorageBuilder(writeback.Builder(StoragePath(dataDir, spec.table))))
+		st := st
+		switch {
+		case st != nil:
+		case dataDir == "":
+			st = storage.MemoryBuilder()
+		default:
+			st = writeback.Builder(StoragePath(dataDir, spec.table))
 		}
 		if cfg.ClientID != "" {
 			opts = append(opts, goka.WithViewClientID(cfg.ClientID+"-view-"+string(spec.table)))
 		}
 		opts = append(opts, extra...)
-		v, err := goka.NewView(cfg.Brokers, spec.table, spec.codec, opts...)
+		v, err := liveview.New(cfg.Brokers, spec.table, spec.codec, st, nil, opts...)
 		if err != nil {
-			return nil, fmt.Errorf("create view %s: %w", spec.table, err)
+			return nil, err
 		}
-		s.tables = append(s.tables, &table{name: spec.table, view: v, guard: s.guard})
+		s.tables = append(s.tables, &table{name: spec.table, view: v})
 	}
 	s.restaurants = &Restaurants{t: s.tables[0]}
 	s.users = &Users{t: s.tables[1]}
@@ -116,38 +124,24 @@ func (s *Set) Inboxes() *Inboxes { return s.inboxes }
 // Catalog is the view of catalog.Table.
 func (s *Set) Catalog() *Catalog { return s.catalog }
 
-// Run runs every view until ctx ends or one of them fails, and returns
-// their errors joined. Run may be called once: goka closes a view's storage
-// when it stops. Reads are refused with ErrUnavailable from the moment ctx
-// ends, and the storage closes only after the reads in flight have
-// finished. (A view that fails on its own closes its storage under goka's
-// control; the views run with auto-reconnect, so that is rare.)
+// Run runs every view until ctx ends, each supervised: a view that fails
+// for a reason that can pass is rebuilt and run again, reusing its local
+// storage. It returns nil once ctx ended, or the error of a view that
+// failed for a reason that cannot pass. Reads are refused with
+// ErrUnavailable while a view restarts and once it stopped, and a view
+// closes only after the reads in flight have finished (liveview).
+// Commands that show the views on /readyz supervise Components instead.
 func (s *Set) Run(ctx context.Context) error {
-	g, gctx := errgroup.WithContext(ctx)
-	// The views get a context of their own, cancelled only once no read
-	// can reach them any more.
-	viewCtx, stopViews := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopViews()
+	return supervise.Run(ctx, supervise.Options{Logger: s.logger}, s.Components()...)
+}
+
+// Components are the views as supervised components, "view/<table>".
+func (s *Set) Components() []supervise.Component {
+	var comps []supervise.Component
 	for _, t := range s.tables {
-		g.Go(func() error {
-			s.logger.Debug("view starting", "view", string(t.name))
-			err := t.view.Run(viewCtx)
-			switch {
-			case err != nil:
-				return fmt.Errorf("view %s: %w", t.name, err)
-			case viewCtx.Err() == nil:
-				return fmt.Errorf("view %s stopped on its own", t.name)
-			}
-			return nil
-		})
+		comps = append(comps, supervise.Component{Name: "view/" + string(t.name), Run: t.view.Run, Ready: t.recovered})
 	}
-	g.Go(func() error {
-		<-gctx.Done()
-		s.guard.close()
-		stopViews()
-		return nil
-	})
-	return g.Wait()
+	return comps
 }
 
 // NotReady lists the tables whose views have not recovered, in the order
@@ -167,9 +161,9 @@ func (s *Set) NotReady() []string {
 // table topic) and the set has not stopped.
 func (s *Set) Recovered() bool { return len(s.NotReady()) == 0 }
 
-// Each calls f with every table and its goka view, to attach them to
-// goka's monitor or to metrics.
-func (s *Set) Each(f func(table string, v *goka.View)) {
+// Each calls f with every table and its view, to attach them to metrics:
+// the view's Stats are those of its current instance.
+func (s *Set) Each(f func(table string, v *liveview.View)) {
 	for _, t := range s.tables {
 		f(string(t.name), t.view)
 	}

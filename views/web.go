@@ -58,7 +58,9 @@ func newWebUI(set *Set, logger *slog.Logger) (*webUI, error) {
 	u.monitor = monitor.NewServer(MonitorPath, u.monitorRouter, monitor.WithLogger(gl))
 	q := query.NewServer(QueryPath, u.queryRouter, query.WithLogger(gl))
 	for _, t := range set.tables {
-		u.monitor.AttachView(t.view)
+		// goka's monitor takes a *goka.View: it shows the first
+		// instance, not one rebuilt after a failure.
+		u.monitor.AttachView(t.view.First())
 		u.views++
 		if err := q.AttachSource(string(t.name), t.getter); err != nil {
 			return nil, fmt.Errorf("query ui: %w", err)

@@ -12,6 +12,7 @@ import (
 	"github.com/orderstream/orderstream/emitters/simulator"
 	"github.com/orderstream/orderstream/internal/broker"
 	"github.com/orderstream/orderstream/internal/metrics"
+	"github.com/orderstream/orderstream/internal/supervise"
 	"github.com/orderstream/orderstream/processors"
 	"github.com/orderstream/orderstream/processors/runner"
 	"github.com/orderstream/orderstream/views"
@@ -29,6 +30,9 @@ type demoConfig struct {
 	sim         simulator.Config
 	kitchen     kitchen.Config
 	relay       *relayFlags
+	// runKitchen runs the simulated kitchens and couriers, whatever the
+	// order rate: orders posted through the API move on too.
+	runKitchen bool
 	settings
 }
 
@@ -47,6 +51,7 @@ func setupDemo(fs *flag.FlagSet) func(context.Context, *env) error {
 	fs.IntVar(&c.sim.Users, "users", 5000, "simulated users")
 	fs.Uint64Var(&c.sim.Seed, "seed", 1, "simulator seed")
 	addKitchenFlags(fs, &c.kitchen, kitchen.DefaultConfig)
+	fs.BoolVar(&c.runKitchen, "kitchen", true, "run the simulated kitchens and couriers, which move accepted orders to ready and delivered (whatever --rate)")
 	c.addFlags(fs, defaultDemoAuditRetention)
 	c.relay = addRelayFlags(fs)
 	return func(ctx context.Context, e *env) error { return runDemo(ctx, e, c) }
@@ -60,6 +65,8 @@ func runDemo(ctx context.Context, e *env, c *demoConfig) (err error) {
 		if err := c.sim.Validate(); err != nil {
 			return err
 		}
+	}
+	if c.runKitchen {
 		if err := c.kitchen.Validate(); err != nil {
 			return err
 		}
@@ -90,14 +97,20 @@ func runDemo(ctx context.Context, e *env, c *demoConfig) (err error) {
 		return err
 	}
 
-	// Processors: every group, attached to the monitor and /metrics.
+	// Supervision: one for every component of the demo, so that /readyz
+	// shows them all.
+	sup := supervision(m, e.logger)
 	procs := processors.AllWith(pc)
+	sup.Board.Register(processors.Components(runner.Config{}, procs)...)
+
+	// Processors: every group, attached to the monitor and /metrics.
 	runProcessors := func(ctx context.Context, h *views.Handler) error {
 		return processors.Run(ctx, observed(runner.Config{
-			Kafka:   kc,
-			DataDir: c.dataDir,
-			Logger:  e.logger,
-			Started: h.AttachProcessor,
+			Kafka:     kc,
+			DataDir:   c.dataDir,
+			Logger:    e.logger,
+			Started:   h.AttachProcessor,
+			Supervise: sup,
 		}, m, procs), procs)
 	}
 	// Consumer lag of the groups, per partition, every few seconds.
@@ -111,10 +124,11 @@ func runDemo(ctx context.Context, e *env, c *demoConfig) (err error) {
 		})
 	}
 
-	// Simulator: the catalog, users placing orders at --rate, and the
-	// kitchens and couriers moving them on.
+	// Simulator: the catalog and users placing orders at --rate.
 	if c.sim.Rate > 0 {
-		sidecars = append(sidecars, func(ctx context.Context, _ *views.Handler) (err error) {
+		sup.Board.Register(supervise.Component{Name: "simulator"})
+		fmt.Fprintf(e.stdout, "simulator: %g orders/s over %d restaurants and %d users\n", c.sim.Rate, c.sim.Restaurants, c.sim.Users)
+		simulate := func(ctx context.Context) (err error) {
 			logger := e.logger.With("component", "simulator")
 			if err := publishCatalog(ctx, kc, c.sim, logger); err != nil {
 				return err
@@ -125,15 +139,25 @@ func runDemo(ctx context.Context, e *env, c *demoConfig) (err error) {
 			}
 			defer func() { err = errors.Join(err, em.Close()) }()
 			sink := countedSink{sink: em, emitted: m.OrdersEmitted.WithLabelValues(metrics.SourceSimulator)}
-			fmt.Fprintf(e.stdout, "simulator: %g orders/s over %d restaurants and %d users\n", c.sim.Rate, c.sim.Restaurants, c.sim.Users)
 			_, err = simulator.Run(ctx, c.sim, sink, nil)
 			return err
+		}
+		sidecars = append(sidecars, func(ctx context.Context, _ *views.Handler) error {
+			return supervise.Run(ctx, sup, supervise.Component{Name: "simulator", Run: simulate})
 		})
+	}
+
+	// Kitchens and couriers: accepted orders move on to ready and
+	// delivered, those of the simulator and of the API alike.
+	if c.runKitchen {
+		sup.Board.Register(supervise.Component{Name: "kitchen"})
 		sidecars = append(sidecars, func(ctx context.Context, h *views.Handler) error {
-			return runKitchen(ctx, kc, c.kitchen, c.dataDir, h.AttachProcessor, e.logger)
+			return supervise.Run(ctx, sup, supervise.Component{Name: "kitchen", Run: func(ctx context.Context) error {
+				return runKitchen(ctx, kc, c.kitchen, c.dataDir, h.AttachProcessor, e.logger)
+			}})
 		})
 	}
 
 	// Views and HTTP, with the processors and the simulator beside them.
-	return serveAll(ctx, e, serveConfig{kafka: kc, http: c.http, dataDir: c.dataDir, metrics: m}, sidecars...)
+	return serveAll(ctx, e, serveConfig{kafka: kc, http: c.http, dataDir: c.dataDir, metrics: m, supervise: sup}, sidecars...)
 }

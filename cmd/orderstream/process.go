@@ -8,10 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/lovoo/goka"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/orderstream/orderstream/internal/httpjson"
@@ -110,11 +108,11 @@ func runProcess(ctx context.Context, e *env, c *processConfig) error {
 	if _, err := topics.Ensure(ctx, kc, processors.Topics()); err != nil {
 		return fmt.Errorf("ensure topics: %w", err)
 	}
-	running := &runningProcessors{}
-	rc := observed(runner.Config{Kafka: kc, DataDir: c.dataDir, Logger: e.logger, Started: func(p *goka.Processor) {
-		running.add(p)
-		m.AttachProcessor(p)
-	}}, m, procs)
+	// Supervision: a processor that fails for a reason that can pass is
+	// rebuilt and run again; /readyz shows each one's state.
+	sup := supervision(m, e.logger)
+	rc := observed(runner.Config{Kafka: kc, DataDir: c.dataDir, Logger: e.logger, Started: m.AttachProcessor, Supervise: sup}, m, procs)
+	sup.Board.Register(processors.Components(rc, procs)...)
 
 	g, ctx := errgroup.WithContext(ctx)
 	// Processors: one goka group each, until the context ends.
@@ -130,13 +128,7 @@ func runProcess(ctx context.Context, e *env, c *processConfig) error {
 		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 			httpjson.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		})
-		mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-			if n := running.recovering(gokaCount(procs)); n > 0 {
-				httpjson.WriteError(w, http.StatusServiceUnavailable, "%d processors not recovered yet", n)
-				return
-			}
-			httpjson.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-		})
+		mux.Handle("GET /readyz", sup.Board)
 		srv := views.NewServer(c.http, mux)
 		g.Go(func() error { return views.Serve(ctx, srv) })
 		e.logger.Info("operations endpoint", "url", "http://"+c.http+"/metrics")
@@ -170,44 +162,6 @@ func processorHooks(m *metrics.Metrics, logger *slog.Logger) processors.Hooks {
 				"order_id", r.OrderID, "status", current, "requested", r.Status, "verdict", v)
 		}},
 	}
-}
-
-// runningProcessors tracks the processors started so far, for /readyz.
-type runningProcessors struct {
-	mu    sync.Mutex
-	procs []*goka.Processor
-}
-
-func (r *runningProcessors) add(p *goka.Processor) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.procs = append(r.procs, p)
-}
-
-// recovering counts the processors of want that have not recovered yet.
-func (r *runningProcessors) recovering(want int) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	n := want - len(r.procs)
-	for _, p := range r.procs {
-		if !p.Recovered() {
-			n++
-		}
-	}
-	return n
-}
-
-// gokaCount counts the goka processors of procs: those that recover
-// tables, and are handed to runner.Config.Started. Ingest, a transaction
-// loop, has no state to recover.
-func gokaCount(procs []processors.Processor) int {
-	n := 0
-	for _, p := range procs {
-		if p.Goka() {
-			n++
-		}
-	}
-	return n
 }
 
 func splitList(s string) []string {

@@ -16,6 +16,7 @@ import (
 	"github.com/orderstream/orderstream/emitters/intake"
 	"github.com/orderstream/orderstream/internal/kafkaconf"
 	"github.com/orderstream/orderstream/internal/metrics"
+	"github.com/orderstream/orderstream/internal/supervise"
 	"github.com/orderstream/orderstream/internal/topics"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors"
@@ -38,6 +39,10 @@ type serveConfig struct {
 	// caller running more in the process (the demo) exports it all on one
 	// /metrics.
 	metrics *metrics.Metrics
+	// supervise, if its Board is set, is the caller's supervision (the
+	// demo's, which also supervises its processors); otherwise serveAll
+	// makes its own.
+	supervise supervise.Options
 }
 
 // sidecar is something that runs in the same process as the views and the
@@ -80,6 +85,13 @@ func serveAll(ctx context.Context, e *env, cfg serveConfig, extra ...sidecar) (e
 		m = metrics.New()
 	}
 
+	// Supervision: every long-running component is restarted when it
+	// fails for a reason that can pass; their states are on /readyz.
+	sup := cfg.supervise
+	if sup.Board == nil {
+		sup = supervision(m, logger)
+	}
+
 	// Views: the restaurant, user, global, lifecycle and inbox tables and
 	// the catalog, in LevelDB under dataDir/views.
 	set, err := views.New(cfg.kafka, cfg.dataDir, logger)
@@ -87,13 +99,9 @@ func serveAll(ctx context.Context, e *env, cfg serveConfig, extra ...sidecar) (e
 		return err
 	}
 
-	// Intake: POST /api/orders onto the orders topic; the emitter flushes
-	// once the server has stopped.
-	em, err := emitters.New(cfg.kafka, logger)
-	if err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, em.Close()) }()
+	// Intake: POST /api/orders onto the orders topic, through a producer
+	// that runs supervised and flushes once the server has stopped.
+	em := emitters.NewLive(cfg.kafka, logger)
 	sink := countedSink{sink: em, emitted: m.OrdersEmitted.WithLabelValues(metrics.SourceIntake)}
 
 	// Cancellations: POST /api/orders/{id}/cancel onto the lifecycle's
@@ -111,6 +119,7 @@ func serveAll(ctx context.Context, e *env, cfg serveConfig, extra ...sidecar) (e
 	// HTTP: API, event stream, probes, goka UI, metrics.
 	h, err := views.NewHandler(views.HandlerConfig{
 		Views:    set,
+		Board:    sup.Board,
 		Intake:   intake.NewHandler(sink, logger, intake.WithPlaced(set.Orders().Placed)),
 		Metrics:  m,
 		Logger:   logger,
@@ -127,12 +136,19 @@ func serveAll(ctx context.Context, e *env, cfg serveConfig, extra ...sidecar) (e
 	srv := views.NewServer(cfg.http, h)
 	printURLs(e.stdout, ln.Addr())
 
+	events := supervise.Component{Name: "events", Run: hub.Run}
+	producer := supervise.Component{Name: "intake", Run: em.Run, Ready: em.Ready}
+	sup.Board.Register(append(set.Components(), events, producer)...)
 	g, gctx := errgroup.WithContext(ctx)
 	// The views outlive the server, so no request reaches a closing view.
 	viewCtx, stopViews := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopViews()
-	g.Go(func() error { return set.Run(viewCtx) })
-	g.Go(func() error { return hub.Run(gctx) })
+	// The intake's producer too, so that it flushes what the last
+	// requests emitted.
+	g.Go(func() error { return supervise.Run(viewCtx, sup, append(set.Components(), producer)...) })
+	g.Go(func() error {
+		return supervise.Run(gctx, sup, events)
+	})
 	g.Go(func() error {
 		defer stopViews()
 		return views.ServeListener(gctx, srv, ln)

@@ -34,7 +34,7 @@ func (m *Metrics) AttachProcessor(p *goka.Processor) {
 // AttachView exports the statistics of v under table from the next scrape
 // on; a later view of the same table replaces the earlier one. Safe to call
 // at any time, concurrently with scrapes.
-func (m *Metrics) AttachView(table string, v *goka.View) {
+func (m *Metrics) AttachView(table string, v viewStatser) {
 	m.goka.attachView(table, v)
 }
 

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/orderstream/orderstream/internal/kafkaconf"
+	"github.com/orderstream/orderstream/internal/supervise"
 	"github.com/orderstream/orderstream/internal/writeback"
 	"github.com/orderstream/orderstream/processors/cache"
 )
@@ -27,12 +28,16 @@ type Config struct {
 	DataDir string
 	Logger  *slog.Logger
 	// Started, if set, is called with each processor before it runs
-	// (to attach it to the monitor and the metrics).
+	// (to attach it to the monitor and the metrics); a processor rebuilt
+	// after a failure is handed to it again.
 	Started func(*goka.Processor)
 	// CacheFlushed, if set, is called after every flush of a group's
 	// table cache (processors/cache) with the records it wrote and its
 	// error, for the metrics.
 	CacheFlushed func(group goka.Group, records int, err error)
+	// Supervise is how processors.Run supervises the processors: where
+	// their states and restarts go.
+	Supervise supervise.Options
 }
 
 // StoragePath is where a group keeps its local tables under dataDir.
@@ -45,6 +50,10 @@ func StoragePath(dataDir string, group goka.Group) string {
 // the returned release once the processor stopped.
 func Build(cfg Config, gg *goka.GroupGraph, opts ...goka.ProcessorOption) (p *goka.Processor, release func() error, err error) {
 	group := gg.Group()
+	if err := gg.Validate(); err != nil {
+		// A graph cannot become valid by trying again.
+		return nil, nil, supervise.Permanent(supervise.ReasonConfig, fmt.Errorf("create processor %s: %w", group, err))
+	}
 	logger := cfg.Logger.With("processor", string(group))
 	all := append(cfg.Kafka.ProcessorOptions(logger), opts...)
 	build := storage.MemoryBuilder()
