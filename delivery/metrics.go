@@ -47,3 +47,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	reg.MustRegister(m.Published, m.Confirmed, m.Delivered, m.Redelivered, m.DeadLettered)
 	return m
 }
+
+// startChannel makes the series of channel exist at 0 before its first
+// message, so that a dashboard shows a flat line rather than no data.
+func (m *Metrics) startChannel(channel string) {
+	m.Delivered.WithLabelValues(channel)
+	m.Redelivered.WithLabelValues(channel)
+	for _, reason := range []string{"malformed", "attempts"} {
+		m.DeadLettered.WithLabelValues(channel, reason)
+	}
+}

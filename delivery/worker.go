@@ -73,6 +73,7 @@ func Deliver(ctx context.Context, c WorkerConfig) error {
 		return err
 	}
 	logger := c.Logger.With("component", "deliver", "channel", c.Channel)
+	c.Metrics.startChannel(c.Channel)
 	w := &worker{cfg: c, out: &lineWriter{w: c.Out}, logger: logger}
 	logger.Info("delivery workers starting", "queue", Queue(c.Channel), "keys", c.Keys, "workers", c.Workers)
 	if err := retry(ctx, logger, w.session); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/orderstream/orderstream/internal/broker"
+	"github.com/orderstream/orderstream/internal/rabbittest"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors"
 	"github.com/orderstream/orderstream/processors/ingest"
@@ -65,7 +66,8 @@ func tail(s string, n int) string {
 
 // TestPrometheus runs the system under simulated load, as the commands run
 // it (an embedded broker; two `process` instances, one running ingest and
-// one the other groups; `serve`; `emit`), scraped by a real Prometheus with
+// one the other groups and the relay to RabbitMQ; `serve`; `emit`; a
+// `deliver` worker on a RabbitMQ node of its own), scraped by a real Prometheus with
 // the repository's scrape configuration (targets replaced by the test's)
 // and alert rules. Through Prometheus' HTTP API it checks that every query
 // of every Grafana panel returns data and that every alert rule is quiet
@@ -108,9 +110,14 @@ func TestPrometheus(t *testing.T) {
 			others = append(others, n)
 		}
 	}
+	// RabbitMQ: the processors relay the notifications to it, and a
+	// delivery worker, scraped too, hands them out.
+	rabbit := rabbittest.Start(t)
+	deliverAddr := freeAddr(t)
+	startCommand(t, "deliver", "--amqp-url", rabbit.URL, "--channel", "push", "--http", deliverAddr)
 	ingestAddr, procsAddr := freeAddr(t), freeAddr(t)
 	ingestCmd := startCommand(t, with("process", "--only", string(ingest.Group), "--http", ingestAddr, "--data-dir", t.TempDir())...)
-	startCommand(t, with("process", "--only", strings.Join(others, ","), "--http", procsAddr, "--data-dir", t.TempDir())...)
+	startCommand(t, with("process", "--only", strings.Join(others, ","), "--http", procsAddr, "--data-dir", t.TempDir(), "--amqp-url", rabbit.URL)...)
 	serve := startCommand(t, with("serve", "--http", "127.0.0.1:0", "--data-dir", t.TempDir())...)
 	var serveBase string
 	eventually(t, "serve's URL", 60*time.Second, func() (string, bool) {
@@ -134,11 +141,12 @@ func TestPrometheus(t *testing.T) {
 	prom := startPrometheus(t, promBin, promAddr, scrapeConfig(t, map[string][]string{
 		"orderstream-api":        {serveBase},
 		"orderstream-processors": {ingestAddr, procsAddr},
+		"orderstream-deliver":    {deliverAddr},
 		"prometheus":             {promAddr},
 	}))
 	eventually(t, "every target up", 60*time.Second, func() (string, bool) {
 		n, err := prom.query(`up == 1`)
-		return fmt.Sprintf("%d up (%v)", n, err), n == 4
+		return fmt.Sprintf("%d up (%v)", n, err), n == 5
 	})
 
 	// Every panel's every query returns data. Rates need a few scrapes,

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 )
 
 // LagInterval is how often RunLag refreshes the consumer lag.
@@ -70,7 +72,11 @@ func (c *lagCollector) set(lags kadm.DescribedGroupLags, logger *slog.Logger) {
 	var fresh []sample
 	for group, gl := range lags {
 		if err := gl.Error(); err != nil {
-			logger.Warn("consumer lag", "group", group, "err", err)
+			level := slog.LevelWarn
+			if errors.Is(err, kerr.GroupIDNotFound) {
+				level = slog.LevelDebug // not started yet: nothing committed, no lag to show
+			}
+			logger.Log(context.Background(), level, "consumer lag", "group", group, "err", err)
 			keep[group] = true
 			continue
 		}
