@@ -95,13 +95,20 @@ func isFile(p string) bool {
 }
 
 // Available reports whether Java and the jars are there, and if not why.
+// Missing jars are fetched with Maven where it can (Fetch).
 func Available() error {
 	if _, err := Java(); err != nil {
 		return err
 	}
-	_, err := Classpath()
+	ctx, cancel := context.WithTimeout(context.Background(), fetchTimeout)
+	defer cancel()
+	_, err := Fetch(ctx)
 	return err
 }
+
+// fetchTimeout bounds Maven's fetch of the jars: a minute on a cold local
+// repository, seconds on a warm one.
+const fetchTimeout = 10 * time.Minute
 
 // SCRAMUser is a SCRAM credential created when the storage is formatted.
 type SCRAMUser struct {
@@ -153,6 +160,7 @@ type node struct {
 
 // Start formats the storage of every node (unless DataDir already holds a
 // formatted cluster), starts them and waits until the cluster is ready.
+// Missing jars are fetched first (Fetch).
 func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if cfg.Nodes != 1 && cfg.Nodes != 3 {
 		return nil, fmt.Errorf("kafkacluster: %d nodes: want 1 or 3", cfg.Nodes)
@@ -167,7 +175,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	cp, err := Classpath()
+	cp, err := Fetch(ctx)
 	if err != nil {
 		return nil, err
 	}
