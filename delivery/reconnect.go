@@ -4,70 +4,40 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/orderstream/orderstream/internal/supervise"
 )
 
-// Backoff of the reconnect loop.
-const (
-	MinBackoff = 200 * time.Millisecond
-	MaxBackoff = 10 * time.Second
-	// healthy is how long a session must run for the next failure to
-	// start again from MinBackoff.
-	healthy = 30 * time.Second
-)
+// ReconnectBackoff is how long a session waits before it connects again
+// when its options name no backoff: quicker than a processor's, since a
+// RabbitMQ node restarts in seconds.
+var ReconnectBackoff = supervise.Backoff{Initial: 200 * time.Millisecond, Max: 10 * time.Second, Stable: 30 * time.Second}
 
-// errPermanent marks an error no reconnect cures.
-type errPermanent struct{ err error }
-
-func (e errPermanent) Error() string { return e.err.Error() }
-func (e errPermanent) Unwrap() error { return e.err }
-
-// permanent wraps err so that retry returns it.
-func permanent(err error) error { return errPermanent{err} }
-
-// retry runs session until ctx ends, again after each failure, after a
-// capped exponential backoff with full jitter. It returns nil when ctx
-// ends, and the error of a session that failed permanently (a refused
-// login, a malformed URL). It is the local stand-in for the system's
-// supervisor.
-func retry(ctx context.Context, logger *slog.Logger, session func(ctx context.Context) error) error {
-	backoff := MinBackoff
-	for {
-		start := time.Now()
+// supervised runs session as the component name under opts (the
+// command's supervision: its /readyz board and restart metric) until ctx
+// ends, starting it again after each failure that can pass. A refused
+// login or a malformed URL cannot pass: it is returned.
+func supervised(ctx context.Context, opts supervise.Options, logger *slog.Logger, name string, session func(ctx context.Context) error) error {
+	if opts.Logger == nil {
+		opts.Logger = logger
+	}
+	if opts.Backoff == (supervise.Backoff{}) {
+		opts.Backoff = ReconnectBackoff
+	}
+	return supervise.Run(ctx, opts, supervise.Component{Name: name, Run: func(ctx context.Context) error {
 		err := session(ctx)
-		if ctx.Err() != nil {
-			return nil
+		if ae := (*amqp.Error)(nil); errors.As(err, &ae) && ae.Code == amqp.AccessRefused {
+			return supervise.Permanent(supervise.ReasonAuth, err)
 		}
-		if isPermanent(err) {
-			return err
-		}
-		if time.Since(start) > healthy {
-			backoff = MinBackoff
-		}
-		wait := rand.N(backoff) + time.Millisecond
-		logger.Warn("session failed; reconnecting", "err", err, "backoff", wait)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-t.C:
-		}
-		backoff = min(2*backoff, MaxBackoff)
-	}
+		return err
+	}})
 }
 
-func isPermanent(err error) bool {
-	var p errPermanent
-	if errors.As(err, &p) {
-		return true
-	}
-	var ae *amqp.Error
-	return errors.As(err, &ae) && ae.Code == amqp.AccessRefused
-}
+// permanent marks err as one no reconnect cures.
+func permanent(err error) error { return supervise.Permanent(supervise.ReasonConfig, err) }
 
 // dial connects to url; a URL that cannot be parsed is a permanent error.
 func dial(url string) (*amqp.Connection, error) {

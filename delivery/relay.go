@@ -12,6 +12,7 @@ import (
 
 	"github.com/orderstream/orderstream/internal/kafkaconf"
 	"github.com/orderstream/orderstream/internal/kgoconf"
+	"github.com/orderstream/orderstream/internal/supervise"
 	"github.com/orderstream/orderstream/processors/notifier"
 )
 
@@ -37,6 +38,9 @@ type RelayConfig struct {
 	URL     string
 	Metrics *Metrics
 	Logger  *slog.Logger
+	// Supervise is the command's supervision, under which the relay runs
+	// as the component "relay"; the zero value logs to Logger only.
+	Supervise supervise.Options
 }
 
 // Relay publishes every record of "notifications" to Exchange until ctx
@@ -60,7 +64,7 @@ func Relay(ctx context.Context, cfg RelayConfig) error {
 		kgo.SessionTimeout(RelaySessionTimeout),
 	)
 	logger.Info("relay starting", "exchange", Exchange)
-	if err := retry(ctx, logger, func(ctx context.Context) error { return relaySession(ctx, cfg, opts, logger) }); err != nil {
+	if err := supervised(ctx, cfg.Supervise, logger, "relay", func(ctx context.Context) error { return relaySession(ctx, cfg, opts, logger) }); err != nil {
 		return fmt.Errorf("relay: %w", err)
 	}
 	return nil

@@ -14,6 +14,8 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/notifier"
+
+	"github.com/orderstream/orderstream/internal/supervise"
 )
 
 func TestRoutingKeyAndMessageID(t *testing.T) {
@@ -96,11 +98,12 @@ func TestWorkerConfigValidate(t *testing.T) {
 	}
 }
 
-func TestRetry(t *testing.T) {
+func TestSupervised(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	t.Run("permanent", func(t *testing.T) {
+	fast := supervise.Options{Backoff: supervise.Backoff{Initial: time.Millisecond, Max: time.Millisecond}}
+	t.Run("refused login stops", func(t *testing.T) {
 		calls := 0
-		err := retry(context.Background(), logger, func(context.Context) error {
+		err := supervised(context.Background(), fast, logger, "test", func(context.Context) error {
 			calls++
 			if calls < 3 {
 				return errors.New("connection refused")
@@ -108,24 +111,25 @@ func TestRetry(t *testing.T) {
 			return amqp.ErrCredentials
 		})
 		if !errors.Is(err, amqp.ErrCredentials) || calls != 3 {
-			t.Errorf("retry = %v after %d calls, want the credentials error after 3", err, calls)
+			t.Errorf("supervised = %v after %d calls, want the credentials error after 3", err, calls)
 		}
 	})
 	t.Run("context ends", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		calls := 0
-		err := retry(ctx, logger, func(context.Context) error {
+		err := supervised(ctx, fast, logger, "test", func(context.Context) error {
 			if calls++; calls == 2 {
 				cancel()
 			}
 			return errors.New("connection refused")
 		})
 		if err != nil || calls != 2 {
-			t.Errorf("retry = %v after %d calls, want nil after 2", err, calls)
+			t.Errorf("supervised = %v after %d calls, want nil after 2", err, calls)
 		}
 	})
 	t.Run("malformed URL", func(t *testing.T) {
-		if _, err := dial("http://nowhere"); !isPermanent(err) {
+		_, err := dial("http://nowhere")
+		if _, perm := supervise.Classify(err); !perm {
 			t.Errorf("dial(http://nowhere) = %v, want a permanent error", err)
 		}
 	})

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/orderstream/orderstream/internal/supervise"
 )
 
 // WatchConfig is the configuration of a watcher.
@@ -35,7 +37,7 @@ func Watch(ctx context.Context, c WatchConfig) error {
 		return errors.New("watch: no routing key pattern")
 	}
 	logger := c.Logger.With("component", "watch")
-	if err := retry(ctx, logger, func(ctx context.Context) error { return watchSession(ctx, c, logger) }); err != nil {
+	if err := supervised(ctx, supervise.Options{}, logger, "watch", func(ctx context.Context) error { return watchSession(ctx, c, logger) }); err != nil {
 		return fmt.Errorf("watch: %w", err)
 	}
 	return nil

@@ -14,6 +14,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/orderstream/orderstream/processors/notifier"
+
+	"github.com/orderstream/orderstream/internal/supervise"
 )
 
 // WorkerConfig is the configuration of the delivery workers of one
@@ -76,7 +78,7 @@ func Deliver(ctx context.Context, c WorkerConfig) error {
 	c.Metrics.startChannel(c.Channel)
 	w := &worker{cfg: c, out: &lineWriter{w: c.Out}, logger: logger}
 	logger.Info("delivery workers starting", "queue", Queue(c.Channel), "keys", c.Keys, "workers", c.Workers)
-	if err := retry(ctx, logger, w.session); err != nil {
+	if err := supervised(ctx, supervise.Options{}, logger, "deliver/"+c.Channel, w.session); err != nil {
 		return fmt.Errorf("deliver: %w", err)
 	}
 	return nil

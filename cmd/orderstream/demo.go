@@ -120,7 +120,7 @@ func runDemo(ctx context.Context, e *env, c *demoConfig) (err error) {
 	// Relay: notifications to RabbitMQ, with --amqp-url.
 	if c.relay.url != "" {
 		sidecars = append(sidecars, func(ctx context.Context, _ *views.Handler) error {
-			return c.relay.run(ctx, kc, m.Registry(), e.logger)
+			return c.relay.run(ctx, kc, m.Registry(), sup, e.logger)
 		})
 	}
 

@@ -120,7 +120,7 @@ func runProcess(ctx context.Context, e *env, c *processConfig) error {
 	// Consumer lag of the groups, per partition, every few seconds.
 	g.Go(func() error { return runLag(ctx, kc, m, e.logger) })
 	// Relay: notifications to RabbitMQ, with --amqp-url.
-	g.Go(func() error { return c.relay.run(ctx, kc, m.Registry(), e.logger) })
+	g.Go(func() error { return c.relay.run(ctx, kc, m.Registry(), sup, e.logger) })
 	// Operations endpoint: metrics and probes.
 	if c.http != "" {
 		mux := http.NewServeMux()

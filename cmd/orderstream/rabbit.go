@@ -19,6 +19,7 @@ import (
 	"github.com/orderstream/orderstream/delivery"
 	"github.com/orderstream/orderstream/internal/httpjson"
 	"github.com/orderstream/orderstream/internal/kafkaconf"
+	"github.com/orderstream/orderstream/internal/supervise"
 	"github.com/orderstream/orderstream/views"
 )
 
@@ -40,12 +41,12 @@ func addRelayFlags(fs *flag.FlagSet) *relayFlags {
 }
 
 // run relays notifications until ctx ends, when --amqp-url is set, with
-// its metrics on reg.
-func (r *relayFlags) run(ctx context.Context, kc kafkaconf.Config, reg prometheus.Registerer, logger *slog.Logger) error {
+// its metrics on reg, supervised by sup as the component "relay".
+func (r *relayFlags) run(ctx context.Context, kc kafkaconf.Config, reg prometheus.Registerer, sup supervise.Options, logger *slog.Logger) error {
 	if r.url == "" {
 		return nil
 	}
-	return delivery.Relay(ctx, delivery.RelayConfig{Kafka: kc, URL: r.url, Metrics: delivery.NewMetrics(reg), Logger: logger})
+	return delivery.Relay(ctx, delivery.RelayConfig{Kafka: kc, URL: r.url, Metrics: delivery.NewMetrics(reg), Logger: logger, Supervise: sup})
 }
 
 type deliverConfig struct {
