@@ -32,6 +32,13 @@ var appMetrics = []string{
 	"orderstream_status_requests_refused_total",
 	"orderstream_processor_recovered",
 	"orderstream_build_info",
+	"orderstream_conflicting_orders_total",
+	"orderstream_component_restarts_total",
+	"orderstream_amqp_published_total",
+	"orderstream_amqp_confirmed_total",
+	"orderstream_amqp_delivered_total",
+	"orderstream_amqp_redelivered_total",
+	"orderstream_amqp_dead_lettered_total",
 }
 
 // runtimeMetrics are the Go and process collectors' metrics the dashboard
