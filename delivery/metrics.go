@@ -24,23 +24,23 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		Published: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: "orderstream", Subsystem: "amqp", Name: "published_total",
+			Namespace: "orderstream", Name: "amqp_published_total",
 			Help: "Notifications the relay published to the RabbitMQ exchange (again after a failure).",
 		}),
 		Confirmed: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: "orderstream", Subsystem: "amqp", Name: "confirmed_total",
+			Namespace: "orderstream", Name: "amqp_confirmed_total",
 			Help: "Publications of the relay that RabbitMQ confirmed.",
 		}),
 		Delivered: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "orderstream", Subsystem: "amqp", Name: "delivered_total",
+			Namespace: "orderstream", Name: "amqp_delivered_total",
 			Help: "Notifications delivery workers sent, by channel.",
 		}, []string{"channel"}),
 		Redelivered: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "orderstream", Subsystem: "amqp", Name: "redelivered_total",
+			Namespace: "orderstream", Name: "amqp_redelivered_total",
 			Help: "Messages delivery workers received again, by channel.",
 		}, []string{"channel"}),
 		DeadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "orderstream", Subsystem: "amqp", Name: "dead_lettered_total",
+			Namespace: "orderstream", Name: "amqp_dead_lettered_total",
 			Help: "Messages delivery workers sent to the dead-letter queue, by channel and reason.",
 		}, []string{"channel", "reason"}),
 	}
