@@ -66,6 +66,10 @@ func writeJournal(dataDir string) error {
 	if err := os.RemoveAll(tmp); err != nil {
 		return err
 	}
+	// Made first: with no partition on disk yet, the journal is empty.
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return err
+	}
 	parts, err := os.ReadDir(filepath.Join(dataDir, partitionsDir))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err

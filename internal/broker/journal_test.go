@@ -2,6 +2,7 @@ package broker
 
 import (
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -178,5 +179,18 @@ func TestLastOffset(t *testing.T) {
 	empty := t.TempDir()
 	if got, err := lastOffset(empty); err != nil || got != -1 {
 		t.Errorf("lastOffset of no segments = %d, %v; want -1", got, err)
+	}
+}
+
+// TestWriteJournalBeforeAnyPartition: a broker compacts before any
+// partition reached its data directory (a demo started with no orders);
+// the journal is then empty, not an error.
+func TestWriteJournalBeforeAnyPartition(t *testing.T) {
+	dir := t.TempDir()
+	if err := writeJournal(dir); err != nil {
+		t.Fatalf("writeJournal on an empty data directory: %v", err)
+	}
+	if err := recoverCompaction(dir, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatalf("recoverCompaction of the empty journal: %v", err)
 	}
 }
