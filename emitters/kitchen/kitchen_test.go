@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/tester"
 
 	"github.com/orderstream/orderstream/emitters/kitchen"
@@ -85,19 +84,7 @@ func TestConfigValidate(t *testing.T) {
 // lifecycle never answers until the kitchen gives up.
 func TestKitchen(t *testing.T) {
 	tt := tester.New(t)
-	p, err := goka.NewProcessor(nil, kitchen.Define(fixed, func() time.Time { return sec(1) }), goka.WithTester(tt))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	})
+	p := testutil.StartProcessor(t, tt, kitchen.Define(fixed, func() time.Time { return sec(1) }))
 	requests := tt.NewQueueTracker(string(lifecycle.Requests))
 	visit := func(at int) []lifecycle.Request {
 		t.Helper()

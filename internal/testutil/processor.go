@@ -10,11 +10,12 @@ import (
 	"github.com/lovoo/goka/tester"
 )
 
-// StartProcessor runs g in tt until the test ends. It builds the processor
+// StartProcessor runs g in tt until the test ends, and returns the
+// processor (for its visitors). It builds the processor
 // with opts and goka.WithTester(tt), so it is registered with tt before
 // StartProcessor returns and tt.Consume reaches it. At cleanup it cancels the
 // processor, waits for Run to return and reports an error Run returned.
-func StartProcessor(t testing.TB, tt *tester.Tester, g *goka.GroupGraph, opts ...goka.ProcessorOption) {
+func StartProcessor(t testing.TB, tt *tester.Tester, g *goka.GroupGraph, opts ...goka.ProcessorOption) *goka.Processor {
 	t.Helper()
 	// Clip: appending must not write into the caller's backing array.
 	p, err := goka.NewProcessor(nil, g, append(slices.Clip(opts), goka.WithTester(tt))...)
@@ -30,6 +31,7 @@ func StartProcessor(t testing.TB, tt *tester.Tester, g *goka.GroupGraph, opts ..
 			t.Errorf("run %s: %v", g.Group(), err)
 		}
 	})
+	return p
 }
 
 // CheckTable requires table in tt to hold want: each key's value

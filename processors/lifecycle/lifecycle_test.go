@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/tester"
 
 	"github.com/orderstream/orderstream/internal/testutil"
@@ -126,19 +125,7 @@ func TestLifecycle(t *testing.T) {
 // older than the cutoff are deleted, others stay.
 func TestRetire(t *testing.T) {
 	tt := tester.New(t)
-	p, err := goka.NewProcessor(nil, lifecycle.Define(lifecycle.Hooks{}), goka.WithTester(tt))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	})
+	p := testutil.StartProcessor(t, tt, lifecycle.Define(lifecycle.Hooks{}))
 
 	for _, r := range []*lifecycle.Request{
 		placedReq("old-delivered"), req("old-delivered", order.StatusAccepted, 1, ""),

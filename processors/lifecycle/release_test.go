@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/tester"
 
 	"github.com/orderstream/orderstream/internal/testutil"
@@ -20,19 +19,7 @@ import (
 // request; other orders are left alone.
 func TestRelease(t *testing.T) {
 	tt := tester.New(t)
-	p, err := goka.NewProcessor(nil, lifecycle.Define(lifecycle.Hooks{}), goka.WithTester(tt))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	})
+	p := testutil.StartProcessor(t, tt, lifecycle.Define(lifecycle.Hooks{}))
 	requests := tt.NewQueueTracker(string(lifecycle.Requests))
 	for _, r := range []*lifecycle.Request{
 		placedReq("stuck"), req("stuck", order.StatusAccepted, 1, ""),
