@@ -16,6 +16,8 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/restaurant"
 	"github.com/orderstream/orderstream/views"
+
+	"github.com/orderstream/orderstream/internal/testutil"
 )
 
 // compactInterval is how often the broker of TestBrokerRestart compacts
@@ -46,7 +48,7 @@ const compactInterval = 200 * time.Millisecond
 func TestBrokerRestart(t *testing.T) {
 	skipShort(t)
 	logger := newLogger(t)
-	b := startBroker(t, broker.Config{Listen: freeAddr(t), DataDir: t.TempDir(), CompactInterval: compactInterval}, logger)
+	b := startBroker(t, broker.Config{Listen: testutil.FreeAddr(t), DataDir: t.TempDir(), CompactInterval: compactInterval}, logger)
 	kc := kafkaConfig(b.addr())
 	ensureTopics(t, kc)
 	sys := newSystem(t, kc, t.TempDir(), logger)
@@ -177,7 +179,7 @@ const outage = 4 * time.Second
 func TestBrokerOutageWhileProcessing(t *testing.T) {
 	skipShort(t)
 	logger := newLogger(t)
-	b := startBroker(t, broker.Config{Listen: freeAddr(t), DataDir: t.TempDir()}, logger)
+	b := startBroker(t, broker.Config{Listen: testutil.FreeAddr(t), DataDir: t.TempDir()}, logger)
 	kc := kafkaConfig(b.addr())
 	ensureTopics(t, kc)
 	sys := newSystem(t, kc, t.TempDir(), logger)

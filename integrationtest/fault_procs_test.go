@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,18 +33,6 @@ func buildOrderstream(t *testing.T, dir string) string {
 	}
 	t.Logf("built orderstream in %v", time.Since(start).Round(time.Millisecond))
 	return bin
-}
-
-// faultAddr picks a loopback address whose port was free a moment ago:
-// the broker must come back on the same one after a restart.
-func faultAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // osProc is one orderstream process the test starts, kills and starts

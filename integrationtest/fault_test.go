@@ -19,6 +19,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/orderstream/orderstream/internal/kafkacluster"
+
+	"github.com/orderstream/orderstream/internal/testutil"
 )
 
 // Bounds of TestFaultInjection.
@@ -72,7 +74,7 @@ func TestFaultInjection(t *testing.T) {
 	}
 	bin := buildOrderstream(t, dir)
 	t.Run(onEmbedded, func(t *testing.T) {
-		addr := faultAddr(t)
+		addr := testutil.FreeAddr(t)
 		brk := newProc(t, bin, logs, "broker", "broker", "--listen", addr, "--data-dir", filepath.Join(dir, "broker"), "--compact-interval", "2s")
 		brk.start()
 		brk.waitLog("broker listening", 30*time.Second)
@@ -167,7 +169,7 @@ func testFaultInjection(t *testing.T, seed uint64, bin, dir, logs string, fb fau
 	}
 	// The views on a fixed port, so that the API stays where it was
 	// across restarts.
-	api := newProc(t, bin, logs, "serve", "serve", "--brokers", addr, "--data-dir", filepath.Join(dir, "api"), "--http", faultAddr(t))
+	api := newProc(t, bin, logs, "serve", "serve", "--brokers", addr, "--data-dir", filepath.Join(dir, "api"), "--http", testutil.FreeAddr(t))
 	api.start()
 	base := api.waitLine("serving on ", time.Minute)
 

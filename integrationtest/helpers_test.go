@@ -93,21 +93,6 @@ func newLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
-// freeAddr returns a loopback address with a port that was free a moment
-// ago, for a broker that must come back on the same port.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return addr
-}
-
 // testBroker is an embedded broker that can be stopped and started again
 // on the same data directory and address.
 type testBroker struct {

@@ -17,6 +17,8 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors"
 	"github.com/orderstream/orderstream/processors/ingest"
+
+	"github.com/orderstream/orderstream/internal/testutil"
 )
 
 // runningCommand is one orderstream command running in the test, as run runs it
@@ -113,9 +115,9 @@ func TestPrometheus(t *testing.T) {
 	// RabbitMQ: the processors relay the notifications to it, and a
 	// delivery worker, scraped too, hands them out.
 	rabbit := rabbittest.Start(t)
-	deliverAddr := freeAddr(t)
+	deliverAddr := testutil.FreeAddr(t)
 	startCommand(t, "deliver", "--amqp-url", rabbit.URL, "--channel", "push", "--http", deliverAddr)
-	ingestAddr, procsAddr := freeAddr(t), freeAddr(t)
+	ingestAddr, procsAddr := testutil.FreeAddr(t), testutil.FreeAddr(t)
 	ingestCmd := startCommand(t, with("process", "--only", string(ingest.Group), "--http", ingestAddr, "--data-dir", t.TempDir())...)
 	startCommand(t, with("process", "--only", strings.Join(others, ","), "--http", procsAddr, "--data-dir", t.TempDir(), "--amqp-url", rabbit.URL)...)
 	serve := startCommand(t, with("serve", "--http", "127.0.0.1:0", "--data-dir", t.TempDir())...)
@@ -137,7 +139,7 @@ func TestPrometheus(t *testing.T) {
 	}
 
 	// Prometheus, scraping them every second.
-	promAddr := freeAddr(t)
+	promAddr := testutil.FreeAddr(t)
 	prom := startPrometheus(t, promBin, promAddr, scrapeConfig(t, map[string][]string{
 		"orderstream-api":        {serveBase},
 		"orderstream-processors": {ingestAddr, procsAddr},

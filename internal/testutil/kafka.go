@@ -2,6 +2,7 @@ package testutil
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 
@@ -46,4 +47,19 @@ func StartBroker(t testing.TB, clientID string, partitions int, specs []topics.S
 		t.Fatal(err)
 	}
 	return kc
+}
+
+// FreeAddr returns a loopback address whose port was free a moment ago,
+// for a server a test starts (and may start again on the same address).
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
 }
