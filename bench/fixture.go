@@ -13,7 +13,7 @@ import (
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
 	"github.com/orderstream/orderstream/processors/ingest"
-	"github.com/orderstream/orderstream/processors/registry"
+	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/restaurant"
 	"github.com/orderstream/orderstream/processors/user"
 )
@@ -25,8 +25,9 @@ import (
 type fixture struct {
 	partitions int
 	orders     []*order.Order
-	// Where each order lands on "orders" and on "orders-by-id"; both
-	// topics are fresh, so offsets count from zero in produce order.
+	// Where each order lands on "orders" and, as its placed request, on
+	// "status-requests"; both topics are fresh, so offsets count from zero
+	// in produce order.
 	source, seq []exactly.Pos
 	// users is the number of distinct users of the orders.
 	users int
@@ -67,7 +68,7 @@ func newFixture(cfg Config) (*fixture, error) {
 
 		// What the restaurant and user processors emit, computed by their
 		// own code.
-		placed := &registry.Placed{Order: *o, Seq: seq}
+		placed := &lifecycle.Placed{Order: *o, Seq: seq}
 		rs := rest[o.RestaurantID]
 		if rs == nil {
 			rs = &restaurant.Stats{RestaurantID: o.RestaurantID}
@@ -104,8 +105,9 @@ func next(offsets []int64, p int32) exactly.Pos {
 }
 
 // records encodes the input of topic: "orders" (what any client writes),
-// "orders-by-id" (ingest's output), "placed-by-restaurant" and
-// "placed-by-user" (the registry's) or "global-deltas".
+// "status-requests" (ingest's placed requests), "status-by-restaurant"
+// (the lifecycle's placed updates) and "placed-by-user" (its new orders)
+// or "global-deltas".
 func (f *fixture) records(topic goka.Stream) ([]*kgo.Record, error) {
 	out := make([]*kgo.Record, 0, len(f.orders))
 	add := func(key string, codec goka.Codec, value any) error {
@@ -124,15 +126,17 @@ func (f *fixture) records(topic goka.Stream) ([]*kgo.Record, error) {
 		}
 	case ingest.Output:
 		for i, o := range f.orders {
-			err = cmp(err, add(o.OrderID, new(ingest.PlacementCodec), &ingest.Placement{Order: *o, Source: f.source[i]}))
+			err = cmp(err, add(o.OrderID, new(lifecycle.RequestCodec), lifecycle.PlacedRequest(o, f.source[i])))
 		}
-	case registry.ByRestaurant, registry.ByUser:
+	case lifecycle.ByRestaurant:
 		for i, o := range f.orders {
-			key := o.RestaurantID
-			if topic == registry.ByUser {
-				key = o.UserID
-			}
-			err = cmp(err, add(key, new(registry.PlacedCodec), &registry.Placed{Order: *o, Seq: f.seq[i]}))
+			u := &lifecycle.Update{Change: lifecycle.Change{OrderID: o.OrderID, RestaurantID: o.RestaurantID, UserID: o.UserID,
+				Status: order.StatusPlaced, At: o.PlacedAt, Seq: f.seq[i]}, Order: o}
+			err = cmp(err, add(o.RestaurantID, new(lifecycle.UpdateCodec), u))
+		}
+	case lifecycle.ByUser:
+		for i, o := range f.orders {
+			err = cmp(err, add(o.UserID, new(lifecycle.PlacedCodec), &lifecycle.Placed{Order: *o, Seq: f.seq[i]}))
 		}
 	case global.Deltas:
 		for _, d := range f.deltas {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/ingest"
-	"github.com/orderstream/orderstream/processors/registry"
+	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/restaurant"
 )
 
@@ -20,9 +20,9 @@ import (
 // round trip, the broker, the downstream fetch and the callback.
 var hopNames = []string{
 	"placed -> orders record (HTTP + intake, or emit)",
-	"orders -> orders-by-id (ingest)",
-	"orders-by-id -> placed-by-restaurant (registry)",
-	"placed-by-restaurant -> restaurant-table (restaurant)",
+	"orders -> status-requests (ingest)",
+	"status-requests -> status-by-restaurant (lifecycle)",
+	"status-by-restaurant -> restaurant-table (restaurant)",
 	"restaurant-table -> shown (view + read)",
 }
 
@@ -52,7 +52,7 @@ func hopTimes(ctx context.Context, c *cluster, probes []*probe) (map[bool][]Hop,
 		}
 	}
 
-	topics := []string{string(order.Stream), string(ingest.Output), string(registry.ByRestaurant), string(restaurant.Table)}
+	topics := []string{string(order.Stream), string(ingest.Output), string(lifecycle.ByRestaurant), string(restaurant.Table)}
 	err := readAll(ctx, c, topics, func(r *kgo.Record) error {
 		key := string(r.Key)
 		switch r.Topic {
@@ -60,7 +60,7 @@ func hopTimes(ctx context.Context, c *cluster, probes []*probe) (map[bool][]Hop,
 			if byCount[key] == nil {
 				return nil
 			}
-			id, err := orderIDOf(r.Topic == topics[2], r.Value)
+			id, err := orderIDOf(r.Value)
 			if err != nil {
 				return err
 			}
@@ -112,16 +112,14 @@ func hopTimes(ctx context.Context, c *cluster, probes []*probe) (map[bool][]Hop,
 	return out, nil
 }
 
-// orderIDOf decodes the order id of an order, or of a Placed.
-func orderIDOf(placed bool, value []byte) (string, error) {
-	if placed {
-		var p registry.Placed
-		err := json.Unmarshal(value, &p)
-		return p.Order.OrderID, err
+// orderIDOf decodes the order id of an order, or of a lifecycle update
+// (the first of an order being its placed update).
+func orderIDOf(value []byte) (string, error) {
+	var v struct {
+		OrderID string `json:"order_id"`
 	}
-	var o order.Order
-	err := json.Unmarshal(value, &o)
-	return o.OrderID, err
+	err := json.Unmarshal(value, &v)
+	return v.OrderID, err
 }
 
 // readAll reads every record the topics hold now, calling f with each.

@@ -17,7 +17,7 @@ import (
 	"github.com/orderstream/orderstream/processors"
 	"github.com/orderstream/orderstream/processors/global"
 	"github.com/orderstream/orderstream/processors/ingest"
-	"github.com/orderstream/orderstream/processors/registry"
+	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/restaurant"
 	"github.com/orderstream/orderstream/processors/runner"
 	"github.com/orderstream/orderstream/processors/user"
@@ -57,11 +57,11 @@ func stages(f *fixture) []stage {
 	return []stage{
 		{subject: "ingest alone", groups: []string{string(ingest.Group)}, input: order.Stream,
 			done: map[string]int64{string(ingest.Output): n}, first: string(ingest.Output)},
-		{subject: "registry alone", groups: []string{string(registry.Group)}, input: ingest.Output,
-			done: map[string]int64{string(registry.Table): n}, first: string(registry.Table)},
-		{subject: "restaurant alone", groups: []string{string(restaurant.Group)}, input: registry.ByRestaurant,
+		{subject: "lifecycle alone", groups: []string{string(lifecycle.Group)}, input: ingest.Output,
+			done: map[string]int64{string(lifecycle.Table): n}, first: string(lifecycle.Table)},
+		{subject: "restaurant alone", groups: []string{string(restaurant.Group)}, input: lifecycle.ByRestaurant,
 			sum: &summed{string(restaurant.Table), counts{orders: n}}, first: string(restaurant.Table)},
-		{subject: "user alone", groups: []string{string(user.Group)}, input: registry.ByUser,
+		{subject: "user alone", groups: []string{string(user.Group)}, input: lifecycle.ByUser,
 			sum: &summed{string(user.Table), counts{orders: n}}, first: string(user.Table)},
 		{subject: "global alone", groups: []string{string(global.Group)}, input: global.Deltas,
 			sum: &summed{string(global.Table), counts{orders: n, users: int64(f.users)}}, first: string(global.Table)},

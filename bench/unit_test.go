@@ -65,7 +65,7 @@ func TestFixturePositions(t *testing.T) {
 	if orders != int64(cfg.N) {
 		t.Errorf("restaurant stats count %d orders, want %d", orders, cfg.N)
 	}
-	for _, topic := range []goka.Stream{"orders", "orders-by-id", "placed-by-restaurant", "placed-by-user"} {
+	for _, topic := range []goka.Stream{"orders", "status-requests", "status-by-restaurant", "placed-by-user"} {
 		recs, err := f.records(topic)
 		if err != nil {
 			t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/orderstream/orderstream/processors/notifier"
+	"github.com/orderstream/orderstream/processors/lifecycle"
 
 	"github.com/orderstream/orderstream/internal/supervise"
 )
@@ -200,11 +200,11 @@ func (w *worker) handle(ctx context.Context, d amqp.Delivery) error {
 // deliveryLine is the JSON line telling of sending d on channel, or an
 // error when d is no notification.
 func deliveryLine(channel string, d amqp.Delivery) ([]byte, error) {
-	v, err := new(notifier.NotificationCodec).Decode(d.Body)
+	v, err := new(lifecycle.NotificationCodec).Decode(d.Body)
 	if err != nil {
 		return nil, err
 	}
-	n := v.(*notifier.Notification)
+	n := v.(*lifecycle.Notification)
 	if n.UserID == "" || n.OrderID == "" || n.Status == "" {
 		return nil, errors.New("notification without user, order or status")
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/ingest"
-	"github.com/orderstream/orderstream/processors/registry"
+	"github.com/orderstream/orderstream/processors/lifecycle"
 )
 
 // census describes, hop by hop, how many distinct orders each stream
@@ -44,10 +44,10 @@ func census(addr string) string {
 		id           func([]byte) string
 	}{
 		{string(order.Stream), string(ingest.Group), orderID},
-		{string(ingest.Output), string(registry.Group), nestedID},
-		{string(registry.ByRestaurant), "restaurant", nestedID},
-		{string(registry.ByUser), "user", nestedID},
-		{string(registry.Table), "", orderID},
+		{string(ingest.Output), string(lifecycle.Group), orderID},
+		{string(lifecycle.ByRestaurant), "restaurant", orderID},
+		{string(lifecycle.ByUser), "user", nestedID},
+		{string(lifecycle.Table), "", orderID},
 	}
 	var out strings.Builder
 	for _, h := range hops {

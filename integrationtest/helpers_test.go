@@ -32,7 +32,7 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors"
 	"github.com/orderstream/orderstream/processors/ingest"
-	"github.com/orderstream/orderstream/processors/registry"
+	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/runner"
 	"github.com/orderstream/orderstream/views"
 )
@@ -210,7 +210,7 @@ func (s *system) hooks() processors.Hooks {
 			m.InvalidOrders.WithLabelValues(string(reason)).Inc()
 			s.logger.Warn("invalid order dead-lettered", "reason", reason, "err", err)
 		}},
-		Registry: registry.Hooks{Duplicate: func(orderID string) {
+		Lifecycle: lifecycle.Hooks{Duplicate: func(orderID string) {
 			m.DuplicateOrders.Inc()
 			s.logger.Info("duplicate order dropped", "order_id", orderID)
 		}},

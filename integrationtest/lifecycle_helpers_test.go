@@ -26,7 +26,7 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors"
 	"github.com/orderstream/orderstream/processors/ingest"
-	"github.com/orderstream/orderstream/processors/registry"
+	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/restaurant"
 	"github.com/orderstream/orderstream/processors/runner"
 	"github.com/orderstream/orderstream/views"
@@ -99,7 +99,7 @@ func startLifecycle(t *testing.T, kc kafkaconf.Config, dataDir string, opts life
 			Ingest: ingest.Hooks{Invalid: func(reason order.Reason, err error) {
 				m.InvalidOrders.WithLabelValues(string(reason)).Inc()
 			}},
-			Registry: registry.Hooks{
+			Lifecycle: lifecycle.Hooks{
 				Duplicate: func(string) { m.DuplicateOrders.Inc() },
 				Conflict:  func(string, string) { m.ConflictingOrders.Inc() },
 			},

@@ -19,8 +19,6 @@ import (
 	"github.com/orderstream/orderstream/processors/inbox"
 	"github.com/orderstream/orderstream/processors/ingest"
 	"github.com/orderstream/orderstream/processors/lifecycle"
-	"github.com/orderstream/orderstream/processors/notifier"
-	"github.com/orderstream/orderstream/processors/registry"
 	"github.com/orderstream/orderstream/processors/restaurant"
 	"github.com/orderstream/orderstream/processors/runner"
 	"github.com/orderstream/orderstream/processors/user"
@@ -29,7 +27,6 @@ import (
 // Hooks observe the processors' decisions (for metrics and logs).
 type Hooks struct {
 	Ingest    ingest.Hooks
-	Registry  registry.Hooks
 	Lifecycle lifecycle.Hooks
 }
 
@@ -84,7 +81,13 @@ func AllWith(cfg Config) []Processor {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	audit := Processor{Graph: lifecycle.Define(h.Lifecycle)}
+	// The lifecycle names restaurants in its notifications from a view of
+	// the catalog beside it.
+	names := new(lifecycle.Catalog)
+	audit := Processor{Graph: lifecycle.Define(h.Lifecycle, names.Name), BesideName: "catalog-view",
+		Beside: func(ctx context.Context, cfg runner.Config) error {
+			return names.Run(ctx, cfg.Kafka, cfg.Logger)
+		}}
 	var sweeps []runner.Tend
 	if r := cfg.AuditRetention; r > 0 {
 		sweeps = append(sweeps, runner.Visits(lifecycle.VisitRetire, lifecycle.RetireInterval(r), lifecycle.Cutoff(r), logger))
@@ -93,17 +96,12 @@ func AllWith(cfg Config) []Processor {
 		sweeps = append(sweeps, runner.Visits(lifecycle.VisitRelease, lifecycle.ReleaseInterval(d), lifecycle.ReleaseMeta(d), logger))
 	}
 	audit.Tend = runner.Together(sweeps...)
-	names := new(notifier.Catalog)
 	return []Processor{
 		{Graph: ingest.Define(h.Ingest), Options: ingest.Options(), Run: runIngest(h.Ingest)},
-		{Graph: registry.Define(h.Registry)},
 		audit,
 		{Graph: restaurant.Define(cfg.Restaurant)},
 		{Graph: user.Define()},
 		{Graph: global.Define()},
-		{Graph: notifier.Define(names.Name), BesideName: "catalog-view", Beside: func(ctx context.Context, cfg runner.Config) error {
-			return names.Run(ctx, cfg.Kafka, cfg.Logger)
-		}},
 		{Graph: inbox.Define()},
 	}
 }
@@ -119,7 +117,7 @@ func Graphs() []*goka.GroupGraph {
 
 // Topics lists every topic the processors use, and those of extra, for
 // provisioning: the topics of their graphs and the catalog, which the
-// notifier reads beside its graph.
+// lifecycle reads beside its graph.
 func Topics(extra ...*goka.GroupGraph) []topics.Spec {
 	readers := goka.DefineGroup("catalog-readers", goka.Lookup(catalog.Table, new(catalog.Codec)))
 	return topics.FromGraphs(append(append(Graphs(), extra...), readers)...)

@@ -27,7 +27,7 @@ import (
 )
 
 func TestAll(t *testing.T) {
-	want := []string{"ingest", "registry", "lifecycle", "restaurant", "user", "global", "notifier", "inbox"}
+	want := []string{"ingest", "lifecycle", "restaurant", "user", "global", "inbox"}
 	if got := processors.Names(); !slices.Equal(got, want) {
 		t.Errorf("Names() = %v, want %v (upstream first)", got, want)
 	}
@@ -71,11 +71,11 @@ func TestSelect(t *testing.T) {
 		want    []string
 		wantErr string
 	}{
-		{"none means all", nil, []string{"ingest", "registry", "lifecycle", "restaurant", "user", "global", "notifier", "inbox"}, ""},
+		{"none means all", nil, []string{"ingest", "lifecycle", "restaurant", "user", "global", "inbox"}, ""},
 		{"in the order asked", []string{"global", "ingest"}, []string{"global", "ingest"}, ""},
 		{"spaces trimmed", []string{" user ", "\trestaurant"}, []string{"user", "restaurant"}, ""},
-		{"unknown", []string{"ingest", "billing"}, nil, `unknown processor "billing" (have ingest, registry, lifecycle, restaurant, user, global, notifier, inbox)`},
-		{"empty name", []string{""}, nil, `unknown processor "" (have ingest, registry, lifecycle, restaurant, user, global, notifier, inbox)`},
+		{"unknown", []string{"ingest", "billing"}, nil, `unknown processor "billing" (have ingest, lifecycle, restaurant, user, global, inbox)`},
+		{"empty name", []string{""}, nil, `unknown processor "" (have ingest, lifecycle, restaurant, user, global, inbox)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -113,7 +113,7 @@ func (h *hooks) Hooks() processors.Hooks {
 		}
 		h.invalid[r]++
 	}
-	hs.Registry.Duplicate = func(id string) {
+	hs.Lifecycle.Duplicate = func(id string) {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		h.duplicates = append(h.duplicates, id)
@@ -343,8 +343,8 @@ func recompute(t *testing.T, records []record) expected {
 }
 
 // TestTopology runs every processor in one tester: every record goes
-// through ingest, registry, the lifecycle and back and forth with the
-// restaurant, user, global, notifier and inbox within one Consume.
+// through ingest, the lifecycle and back and forth with the restaurant,
+// user, global and inbox within one Consume.
 func TestTopology(t *testing.T) {
 	const n = 400
 	records := generate(rand.New(rand.NewPCG(1, 2)), n)
@@ -368,18 +368,22 @@ func TestTopology(t *testing.T) {
 		}
 	}
 
-	// Restaurant and user tables, key by key. Where the lifecycle's
-	// updates were in its input depends on how the tester interleaves the
-	// registry's requests with the restaurant's: StatusApplied is only
-	// required to be set.
+	// Restaurant and user tables, key by key. Where the orders and the
+	// lifecycle's updates were in its input depends on how the tester
+	// interleaves ingest's placed requests with the restaurant's answers:
+	// the positions (First, Applied, StatusApplied) are only required to
+	// be set.
 	got := map[string]*restaurant.Stats{}
 	for _, k := range tt.GetTableKeys(restaurant.Table) {
 		rs := *tt.TableValue(restaurant.Table, k).(*restaurant.Stats)
-		if len(rs.StatusApplied) != 1 {
-			t.Errorf("restaurant-table[%s]: StatusApplied %v, want one partition", k, rs.StatusApplied)
+		if len(rs.StatusApplied) != 1 || len(rs.Applied) != 1 {
+			t.Errorf("restaurant-table[%s]: Applied %v, StatusApplied %v, want one partition", k, rs.Applied, rs.StatusApplied)
 		}
-		rs.StatusApplied = nil
+		rs.First, rs.Applied, rs.StatusApplied = exactly.Pos{}, nil, nil
 		got[k] = &rs
+	}
+	for _, rs := range want.restaurants {
+		rs.First, rs.Applied = exactly.Pos{}, nil
 	}
 	if !reflect.DeepEqual(got, want.restaurants) {
 		for k, w := range want.restaurants {
@@ -389,7 +393,26 @@ func TestTopology(t *testing.T) {
 		}
 		t.Errorf("restaurant-table: %d restaurants, want %d", len(got), len(want.restaurants))
 	}
-	testutil.CheckTable(t, tt, user.Table, want.users)
+	gotUsers := map[string]*user.Stats{}
+	for _, k := range tt.GetTableKeys(user.Table) {
+		us := *tt.TableValue(user.Table, k).(*user.Stats)
+		if len(us.Applied) != 1 {
+			t.Errorf("user-table[%s]: Applied %v, want one partition", k, us.Applied)
+		}
+		us.First, us.Applied = exactly.Pos{}, nil
+		gotUsers[k] = &us
+	}
+	for _, us := range want.users {
+		us.First, us.Applied = exactly.Pos{}, nil
+	}
+	if !reflect.DeepEqual(gotUsers, want.users) {
+		for k, w := range want.users {
+			if !reflect.DeepEqual(gotUsers[k], w) {
+				t.Errorf("user-table[%s] =\n%+v\nwant\n%+v", k, gotUsers[k], w)
+			}
+		}
+		t.Errorf("user-table: %d users, want %d", len(gotUsers), len(want.users))
+	}
 
 	// The lifecycle table: every order where its restaurant left it.
 	orders := tt.GetTableKeys(lifecycle.Table)
@@ -413,7 +436,7 @@ func TestTopology(t *testing.T) {
 	// The global table: one shard per upstream partition, summed.
 	keys := tt.GetTableKeys(global.Table)
 	slices.Sort(keys)
-	if want := []string{"restaurant-status/0", "restaurant/0", "user/0"}; !slices.Equal(keys, want) {
+	if want := []string{"restaurant/0", "user/0"}; !slices.Equal(keys, want) {
 		t.Errorf("global-table keys = %v, want %v", keys, want)
 	}
 	var shards []*global.Shard

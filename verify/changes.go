@@ -15,7 +15,6 @@ import (
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/inbox"
 	"github.com/orderstream/orderstream/processors/lifecycle"
-	"github.com/orderstream/orderstream/processors/notifier"
 )
 
 // checkAudit compares the lifecycle table, order-status, notifications
@@ -32,13 +31,13 @@ func checkAudit(ctx context.Context, base []kgo.Opt, snap *snapshot, c counted, 
 	if err != nil {
 		return err
 	}
-	notes := map[exactly.Pos]*notifier.Notification{}
+	notes := map[exactly.Pos]*lifecycle.Notification{}
 	for seq, c := range a.changes {
-		notes[seq] = notifier.New(c, c.RestaurantID)
+		notes[seq] = lifecycle.NewNotification(c, c.RestaurantID)
 	}
-	err = checkStream(ctx, base, snap, string(notifier.Output), notes, r,
-		func(n *notifier.Notification) (string, exactly.Pos) { return n.UserID, n.Seq },
-		func(n notifier.Notification) notifier.Notification { n.At, n.Message = n.At.UTC(), ""; return n })
+	err = checkStream(ctx, base, snap, string(lifecycle.Notifications), notes, r,
+		func(n *lifecycle.Notification) (string, exactly.Pos) { return n.UserID, n.Seq },
+		func(n lifecycle.Notification) lifecycle.Notification { n.At, n.Message = n.At.UTC(), ""; return n })
 	if err != nil {
 		return err
 	}
@@ -100,7 +99,7 @@ func checkInboxes(ctx context.Context, base []kgo.Opt, snap *snapshot, a *audit,
 		if want[c.UserID] == nil {
 			want[c.UserID] = &notes{}
 		}
-		want[c.UserID].entries = append(want[c.UserID].entries, entryOf(notifier.New(c, c.RestaurantID)))
+		want[c.UserID].entries = append(want[c.UserID].entries, entryOf(lifecycle.NewNotification(c, c.RestaurantID)))
 	}
 	r.Inboxes = len(want)
 	compareKeyed(r, topic, got, want,
@@ -118,7 +117,7 @@ func checkInboxes(ctx context.Context, base []kgo.Opt, snap *snapshot, a *audit,
 type notes struct{ entries []inbox.Entry }
 
 // entryOf is the inbox entry of n as compared: its message is not.
-func entryOf(n *notifier.Notification) inbox.Entry {
+func entryOf(n *lifecycle.Notification) inbox.Entry {
 	return inbox.Entry{OrderID: n.OrderID, RestaurantID: n.RestaurantID, Status: n.Status, At: n.At.UTC()}
 }
 

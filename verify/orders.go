@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/ingest"
+	"github.com/orderstream/orderstream/processors/lifecycle"
 )
 
 // source is one record of "orders".
@@ -69,6 +71,21 @@ func comparePos(a, b exactly.Pos) int {
 	return cmp.Or(cmp.Compare(a.Partition, b.Partition), cmp.Compare(a.Offset, b.Offset))
 }
 
+// placedOf is a placed request as compared: its order canonical, its
+// time in UTC.
+type placedRequest struct {
+	lifecycle.Request
+	Order string `json:"order"`
+}
+
+func placedOf(req *lifecycle.Request) placedRequest {
+	c := *req
+	c.At = c.At.UTC()
+	o := string(canonical(c.Order))
+	c.Order = nil
+	return placedRequest{Request: c, Order: o}
+}
+
 // canonical is o as JSON with its time in UTC: two orders are the same
 // order when their canonical forms are equal.
 func canonical(o *order.Order) []byte {
@@ -81,16 +98,19 @@ func canonical(o *order.Order) []byte {
 	return data
 }
 
-// counted is, for every valid order id, the copy the registry counts.
+// counted is, for every valid order id, the copy the lifecycle counts.
 type counted map[string]*source
 
-// checkIngest compares orders-by-id and orders-dlq with the ledger: every
-// valid record exactly once on orders-by-id, in the partition goka looks
-// in, every invalid one exactly once on orders-dlq. It returns which copy
-// of each order id the registry counts: the first on orders-by-id, which
-// the registry reads in order; and the order ids whose copies differ, so
-// that which counts depends on how ingest interleaved partitions of
-// "orders".
+// checkIngest compares the placed requests on status-requests and
+// orders-dlq with the ledger: every valid record exactly once as a placed
+// request (the order and its position, the parties, total and time as
+// lifecycle.PlacedRequest makes them), in the partition goka looks in,
+// every invalid one exactly once on orders-dlq. It returns which copy of
+// each order id the lifecycle counts: the first placed request, which the
+// lifecycle reads in order; and the order ids whose copies differ, so that
+// which counts depends on how ingest interleaved partitions of "orders".
+// The other requests on the topic are the actors', replayed by
+// replayRequests.
 func checkIngest(ctx context.Context, base []kgo.Opt, snap *snapshot, l *ledger, r *Report) (counted, error) {
 	firsts := counted{}
 	seen := map[exactly.Pos]bool{}
@@ -98,26 +118,34 @@ func checkIngest(ctx context.Context, base []kgo.Opt, snap *snapshot, l *ledger,
 	partition := gokaPartitions(snap, topic)
 	err := consume(ctx, base, topic, snap.starts[topic], snap.ends[topic], func(rec *kgo.Record) error {
 		where := fmt.Sprintf("%d@%d", rec.Partition, rec.Offset)
-		var p ingest.Placement
-		if err := json.Unmarshal(rec.Value, &p); err != nil {
-			r.differ(topic, where, "undecodable placement: %v", err)
+		var req lifecycle.Request
+		if err := json.Unmarshal(rec.Value, &req); err != nil {
+			r.differ(topic, where, "undecodable request: %v", err)
 			return nil
 		}
-		src, ok := l.valid[p.Source]
+		if req.Status != order.StatusPlaced {
+			return nil
+		}
+		if req.Source == nil || req.Order == nil {
+			r.differ(topic, where, "placed request for order %s without its order and source", req.OrderID)
+			return nil
+		}
+		src, ok := l.valid[*req.Source]
 		switch {
 		case !ok:
-			r.differ(topic, where, "placement of %v, where orders has no valid record", p.Source)
+			r.differ(topic, where, "placed request of %v, where orders has no valid record", *req.Source)
 			return nil
-		case seen[p.Source]:
-			r.differ(topic, where, "second placement of orders record %v (order %s)", p.Source, p.Order.OrderID)
+		case seen[*req.Source]:
+			r.differ(topic, where, "second placed request of orders record %v (order %s)", *req.Source, req.OrderID)
 			return nil
 		}
-		seen[p.Source] = true
-		if got, want := canonical(&p.Order), canonical(src.order); !bytes.Equal(got, want) {
-			r.differ(topic, where, "placement of %v is %s, orders has %s", p.Source, got, want)
+		seen[*req.Source] = true
+		got, want := placedOf(&req), placedOf(lifecycle.PlacedRequest(src.order, src.pos))
+		if !reflect.DeepEqual(got, want) {
+			r.differ(topic, where, "placed request of %v differs from the order\n    got  %s\n    want %s", src.pos, show(got), show(want))
 		}
 		if string(rec.Key) != src.order.OrderID {
-			r.differ(topic, where, "placement of order %s under key %q", src.order.OrderID, rec.Key)
+			r.differ(topic, where, "placed request of order %s under key %q", src.order.OrderID, rec.Key)
 		}
 		if want := partition(rec.Key); rec.Partition != want {
 			r.differ(topic, where, "order %s on partition %d, goka looks in %d", rec.Key, rec.Partition, want)

@@ -9,13 +9,12 @@ import (
 	"math"
 	"reflect"
 	"slices"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
-	"github.com/orderstream/orderstream/processors/registry"
+	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/restaurant"
 	"github.com/orderstream/orderstream/processors/user"
 )
@@ -30,7 +29,7 @@ type expected struct {
 // recompute applies the counted orders with the processors' own Apply
 // functions, and the recomputed lifecycle's updates with Track and
 // StatusDelta. Each order gets a sequence number of its own in place of
-// its registry position, which only the bookkeeping fields (First,
+// its lifecycle position, which only the bookkeeping fields (First,
 // Applied) record; the figures compared do not depend on the order orders
 // are applied in.
 func recompute(c counted, a *audit) expected {
@@ -41,7 +40,7 @@ func recompute(c counted, a *audit) expected {
 	ids := slices.SortedFunc(maps.Keys(c), func(a, b string) int { return comparePos(c[a].pos, c[b].pos) })
 	for i, id := range ids {
 		o := c[id].order
-		p := &registry.Placed{Order: *o, Seq: exactly.Pos{Partition: 0, Offset: int64(i)}}
+		p := &lifecycle.Placed{Order: *o, Seq: exactly.Pos{Partition: 0, Offset: int64(i)}}
 		rs := e.restaurants[o.RestaurantID]
 		if rs == nil {
 			rs = &restaurant.Stats{RestaurantID: o.RestaurantID}
@@ -118,15 +117,6 @@ func summaryOf(s global.Summary) global.Summary {
 	return s
 }
 
-// registryFigures are what the registry remembers of an order.
-type registryFigures struct {
-	RestaurantID string      `json:"restaurant_id"`
-	UserID       string      `json:"user_id"`
-	TotalCents   int64       `json:"total_cents"`
-	PlacedAt     time.Time   `json:"placed_at"`
-	Source       exactly.Pos `json:"source"`
-}
-
 func nonNil[T any](s []T) []T {
 	if s == nil {
 		return []T{}
@@ -193,22 +183,9 @@ func show(v any) string {
 	return string(bytes.TrimSpace(buf.Bytes()))
 }
 
-// checkTables compares the registry, restaurant, user and global tables
+// checkTables compares the restaurant, user and global tables
 // with the recomputation from the counted orders and the lifecycle.
 func checkTables(ctx context.Context, base []kgo.Opt, snap *snapshot, c counted, a *audit, r *Report) error {
-	entries, err := table[registry.Entry](ctx, base, snap, string(registry.Table), r)
-	if err != nil {
-		return err
-	}
-	compareKeyed(r, string(registry.Table), entries, c,
-		func(e *registry.Entry) registryFigures {
-			return registryFigures{RestaurantID: e.RestaurantID, UserID: e.UserID, TotalCents: e.TotalCents, PlacedAt: e.PlacedAt.UTC(), Source: e.Source}
-		},
-		func(s *source) registryFigures {
-			o := s.order
-			return registryFigures{RestaurantID: o.RestaurantID, UserID: o.UserID, TotalCents: o.TotalCents, PlacedAt: o.PlacedAt.UTC(), Source: s.pos}
-		})
-
 	e := recompute(c, a)
 	restaurants, err := table[restaurant.Stats](ctx, base, snap, string(restaurant.Table), r)
 	if err != nil {

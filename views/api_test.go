@@ -241,7 +241,7 @@ func TestStats(t *testing.T) {
 	})
 	tt.SetTableValue(global.Table, global.ShardKey(user.Group, 0), &global.Shard{Users: 3})
 	tt.SetTableValue(catalog.Table, "r1", &catalog.Restaurant{ID: "r1", Name: "Trattoria Roma", Cuisine: "italian"})
-	tt.SetTableValue(global.Table, global.ShardKey(restaurant.StatusShard, 0), &global.Shard{
+	tt.SetTableValue(global.Table, global.ShardKey(restaurant.Group, 2), &global.Shard{
 		Accepted: 3, Rejected: 1, Cancelled: 1, Delivered: 1, Open: 1,
 	})
 	checkJSON(t, do(t, h, http.MethodGet, "/api/stats"), http.StatusOK,

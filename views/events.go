@@ -17,7 +17,6 @@ import (
 	"github.com/orderstream/orderstream/internal/metrics"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/lifecycle"
-	"github.com/orderstream/orderstream/processors/notifier"
 )
 
 // Tuning values of the event stream.
@@ -151,7 +150,7 @@ func (h *Hub) Run(ctx context.Context) error {
 		return fmt.Errorf("event hub: %w", err)
 	}
 	opts = append(opts,
-		kgo.ConsumeTopics(string(lifecycle.Changes), string(notifier.Output)),
+		kgo.ConsumeTopics(string(lifecycle.Changes), string(lifecycle.Notifications)),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtEnd()),
 	)
 	cl, err := kgo.NewClient(opts...)
@@ -159,7 +158,7 @@ func (h *Hub) Run(ctx context.Context) error {
 		return fmt.Errorf("event hub: %w", err)
 	}
 	defer cl.Close()
-	h.logger.Debug("event hub consuming", "topics", []string{string(lifecycle.Changes), string(notifier.Output)})
+	h.logger.Debug("event hub consuming", "topics", []string{string(lifecycle.Changes), string(lifecycle.Notifications)})
 	for {
 		fetches := cl.PollFetches(ctx)
 		if ctx.Err() != nil {
@@ -192,8 +191,8 @@ func decodeEvent(topic string, value []byte) (*Event, error) {
 		}
 		e.Type, e.UserID, e.RestaurantID = EventStatus, c.UserID, c.RestaurantID
 		data = StatusEvent{OrderID: c.OrderID, RestaurantID: c.RestaurantID, UserID: c.UserID, Status: c.Status, At: ms(c.At), Reason: c.Reason}
-	case string(notifier.Output):
-		var n notifier.Notification
+	case string(lifecycle.Notifications):
+		var n lifecycle.Notification
 		if err := json.Unmarshal(value, &n); err != nil {
 			return nil, err
 		}

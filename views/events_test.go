@@ -15,7 +15,6 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/lifecycle"
-	"github.com/orderstream/orderstream/processors/notifier"
 )
 
 func statusEvent(t *testing.T, user, restaurant string, s order.Status) *Event {
@@ -33,7 +32,7 @@ func statusEvent(t *testing.T, user, restaurant string, s order.Status) *Event {
 
 func TestDecodeEvent(t *testing.T) {
 	c, _ := json.Marshal(lifecycle.Change{OrderID: "o-1", RestaurantID: "r1", UserID: "u1", Status: order.StatusRejected, At: t0, Reason: "full", Seq: exactly.Pos{Offset: 4}})
-	n, _ := json.Marshal(notifier.Notification{UserID: "u1", OrderID: "o-1", RestaurantID: "r1", Status: order.StatusRejected, Message: "m", At: t0})
+	n, _ := json.Marshal(lifecycle.Notification{UserID: "u1", OrderID: "o-1", RestaurantID: "r1", Status: order.StatusRejected, Message: "m", At: t0})
 	tests := []struct {
 		topic, value string
 		want         *Event
@@ -41,7 +40,7 @@ func TestDecodeEvent(t *testing.T) {
 	}{
 		{string(lifecycle.Changes), string(c), &Event{Type: EventStatus, UserID: "u1", RestaurantID: "r1",
 			Data: []byte(`{"order_id":"o-1","restaurant_id":"r1","user_id":"u1","status":"rejected","at":"2025-03-01T12:00:00Z","reason":"full"}`)}, false},
-		{string(notifier.Output), string(n), &Event{Type: EventNotification, UserID: "u1", RestaurantID: "r1",
+		{string(lifecycle.Notifications), string(n), &Event{Type: EventNotification, UserID: "u1", RestaurantID: "r1",
 			Data: []byte(`{"user_id":"u1","order_id":"o-1","restaurant_id":"r1","status":"rejected","message":"m","at":"2025-03-01T12:00:00Z"}`)}, false},
 		{string(lifecycle.Changes), "{", nil, true},
 		{"other", "{}", nil, true},

@@ -84,7 +84,7 @@ func TestWebUIPages(t *testing.T) {
 		contains []string
 	}{
 		{"/", 200, []string{`href="/monitor/"`, `href="/query/"`}},
-		{"/monitor/", 200, []string{"restaurant-table", "user-table", "global-table", `href="/monitor/processor/0"`, "INPUT: placed-by-restaurant"}},
+		{"/monitor/", 200, []string{"restaurant-table", "user-table", "global-table", `href="/monitor/processor/0"`, "INPUT: status-by-restaurant"}},
 		{"/monitor/view/2", 200, []string{"global-table"}},
 		{"/monitor/data/view/0", 200, []string{`"Partitions":{"0":`}},
 		{"/monitor/data/processor/0", 200, []string{`"Group":`}},

@@ -19,7 +19,6 @@ import (
 	"github.com/orderstream/orderstream/processors"
 	"github.com/orderstream/orderstream/processors/ingest"
 	"github.com/orderstream/orderstream/processors/lifecycle"
-	"github.com/orderstream/orderstream/processors/registry"
 	"github.com/orderstream/orderstream/processors/restaurant"
 	"github.com/orderstream/orderstream/processors/runner"
 	"github.com/orderstream/orderstream/views"
@@ -143,14 +142,13 @@ func processorHooks(m *metrics.Metrics, logger *slog.Logger) processors.Hooks {
 			m.InvalidOrders.WithLabelValues(string(reason)).Inc()
 			logger.Warn("invalid order dead-lettered", "reason", reason, "err", err)
 		}, Ended: ingestEnded(m)},
-		Registry: registry.Hooks{Duplicate: func(orderID string) {
+		Lifecycle: lifecycle.Hooks{Duplicate: func(orderID string) {
 			m.DuplicateOrders.Inc()
 			logger.Info("duplicate order dropped", "order_id", orderID)
 		}, Conflict: func(orderID, detail string) {
 			m.ConflictingOrders.Inc()
 			logger.Warn("conflicting order dropped: its order_id was used by another order", "order_id", orderID, "differs", detail)
-		}},
-		Lifecycle: lifecycle.Hooks{Refused: func(r *lifecycle.Request, current order.Status, v lifecycle.Verdict) {
+		}, Refused: func(r *lifecycle.Request, current order.Status, v lifecycle.Verdict) {
 			m.StatusRequestsRefused.WithLabelValues(v.String()).Inc()
 			// Repeats are routine (retried requests); lost races are
 			// worth a line.

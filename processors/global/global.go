@@ -30,10 +30,10 @@ const TopN = 10
 
 // Delta is one event's contribution, sent by the processor that owns the
 // order's restaurant or user: a placed order, or a change of its status.
-// Seq is the identity the shard deduplicates by: the order's position in
-// the registry input, or the change's in the lifecycle input; the two
-// kinds go to shards of their own, since positions of different topics
-// must not be compared.
+// Seq is the identity the shard deduplicates by: the position, on the
+// lifecycle's input, of the request that placed the order or made the
+// change. Each shard has one upstream partition, which receives the
+// lifecycle's updates in order from every lifecycle partition.
 type Delta struct {
 	Seq            exactly.Pos `json:"seq"`
 	Orders         int64       `json:"orders,omitempty"`

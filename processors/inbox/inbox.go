@@ -11,7 +11,7 @@ import (
 	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
-	"github.com/orderstream/orderstream/processors/notifier"
+	"github.com/orderstream/orderstream/processors/lifecycle"
 )
 
 // Group is the goka group of the inbox; its table is Table.
@@ -58,13 +58,13 @@ type InboxCodec = jsoncodec.Codec[Inbox]
 // Define returns the inbox group graph.
 func Define() *goka.GroupGraph {
 	return goka.DefineGroup(Group,
-		goka.Input(notifier.Output, new(notifier.NotificationCodec), keep),
+		goka.Input(lifecycle.Notifications, new(lifecycle.NotificationCodec), keep),
 		goka.Persist(jsoncodec.NewOwned[Inbox](0)),
 	)
 }
 
 func keep(ctx goka.Context, msg any) {
-	n := msg.(*notifier.Notification)
+	n := msg.(*lifecycle.Notification)
 	in, _ := ctx.Value().(*Inbox)
 	if in == nil {
 		in = &Inbox{UserID: ctx.Key()}
@@ -78,7 +78,7 @@ func keep(ctx goka.Context, msg any) {
 // Add puts n into the inbox unless it was added already, keeping the
 // Size newest by time (ties: the later arrival first), and reports whether
 // the inbox changed.
-func (in *Inbox) Add(n *notifier.Notification) bool {
+func (in *Inbox) Add(n *lifecycle.Notification) bool {
 	if in.Applied.Seen(n.Seq) {
 		return false
 	}

@@ -46,7 +46,7 @@ func BenchmarkThroughput(b *testing.B) {
 				records = append(records, &kgo.Record{Topic: "orders", Key: []byte(fmt.Sprintf("r-%d", i%50)), Value: value})
 			}
 			produce(b, producer, records)
-			reader := testutil.KafkaClient(b, kc, kgo.ConsumeTopics("orders-by-id", "orders-dlq"), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+			reader := testutil.KafkaClient(b, kc, kgo.ConsumeTopics("status-requests", "orders-dlq"), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
 
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)

@@ -26,7 +26,7 @@ func TestDefine(t *testing.T) {
 	for _, e := range g.OutputStreams() {
 		outputs = append(outputs, e.Topic())
 	}
-	if want := []string{"orders-by-id", "orders-dlq"}; !reflect.DeepEqual(outputs, want) {
+	if want := []string{"status-requests", "orders-dlq"}; !reflect.DeepEqual(outputs, want) {
 		t.Errorf("outputs = %v, want %v", outputs, want)
 	}
 	if in := g.InputStreams(); len(in) != 1 || in[0].Topic() != "orders" {
@@ -72,8 +72,8 @@ func TestDefineRoutesAsRoute(t *testing.T) {
 		want, v := ingest.Route(&kgo.Record{Topic: "orders", Partition: 0, Offset: int64(offset), Key: []byte("r-1"), Value: value})
 		if v.Placement != nil {
 			key, got, ok := out.Next()
-			if !ok || key != string(want.Key) || !reflect.DeepEqual(got, v.Placement) {
-				t.Errorf("record %d: orders-by-id %q %+v, want %q %+v", offset, key, got, want.Key, v.Placement)
+			if !ok || key != string(want.Key) || !reflect.DeepEqual(got, v.Placement.Request()) {
+				t.Errorf("record %d: status-requests %q %+v, want %q %+v", offset, key, got, want.Key, v.Placement)
 			}
 			continue
 		}
@@ -89,7 +89,7 @@ func TestDefineRoutesAsRoute(t *testing.T) {
 		}
 	}
 	if _, _, ok := out.Next(); ok {
-		t.Error("more on orders-by-id")
+		t.Error("more on status-requests")
 	}
 	if _, _, ok := dlq.Next(); ok {
 		t.Error("more on orders-dlq")

@@ -1,6 +1,7 @@
 // Package ingest is the entry of the pipeline: it validates every record of
 // the public "orders" topic, sends invalid ones to the dead-letter topic and
-// repartitions valid ones by order id. Writers of "orders" may use any
+// repartitions valid ones by order id, as the placed requests that start
+// their lifecycle. Writers of "orders" may use any
 // partitioner; goka expects a key in the partition its own hasher picks, so
 // no state is touched before this stateless hop.
 //
@@ -19,9 +20,9 @@ import (
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/codec"
 
-	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
+	"github.com/orderstream/orderstream/processors/lifecycle"
 )
 
 // Group is the consumer group of the ingest stage. Its committed offsets on
@@ -29,8 +30,10 @@ import (
 // once was.
 const Group goka.Group = "ingest"
 
-// Output is the repartitioned stream of valid orders, keyed by order_id.
-const Output goka.Stream = "orders-by-id"
+// Output is where valid orders go, keyed by order_id: the lifecycle's
+// requests, each order as the placed request that starts its lifecycle
+// (lifecycle.PlacedRequest).
+const Output = lifecycle.Requests
 
 // DLQ is the dead-letter topic: the original bytes and key of every invalid
 // record, with the reason and its origin in headers.
@@ -54,8 +57,8 @@ type Placement struct {
 	Source exactly.Pos `json:"source"`
 }
 
-// PlacementCodec encodes *Placement.
-type PlacementCodec = jsoncodec.Codec[Placement]
+// Request is the placed request ingest writes for p.
+func (p *Placement) Request() *lifecycle.Request { return lifecycle.PlacedRequest(&p.Order, p.Source) }
 
 // Hooks observe what ingest decides; nil fields are skipped.
 type Hooks struct {
@@ -98,7 +101,7 @@ func (h Hooks) ended(t Transaction) {
 func Define(h Hooks) *goka.GroupGraph {
 	return goka.DefineGroup(Group,
 		goka.Input(order.Stream, new(codec.Bytes), h.ingest),
-		goka.Output(Output, new(PlacementCodec)),
+		goka.Output(Output, new(lifecycle.RequestCodec)),
 		goka.Output(DLQ, new(codec.Bytes)),
 	)
 }
@@ -123,5 +126,5 @@ func (h Hooks) ingest(ctx goka.Context, msg any) {
 		ctx.Emit(DLQ, ctx.Key(), value, goka.WithCtxEmitHeaders(gh))
 		return
 	}
-	ctx.Emit(Output, v.Placement.Order.OrderID, v.Placement)
+	ctx.Emit(Output, v.Placement.Order.OrderID, v.Placement.Request())
 }

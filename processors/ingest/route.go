@@ -8,6 +8,7 @@ import (
 
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
+	"github.com/orderstream/orderstream/processors/lifecycle"
 )
 
 // MaxDeadLetterBytes bounds the value of a dead letter. A record near the
@@ -76,13 +77,13 @@ func Route(in *kgo.Record) (*kgo.Record, Verdict) {
 	pos := exactly.Pos{Partition: in.Partition, Offset: in.Offset}
 	v := Judge(in.Value, pos)
 	if v.Placement != nil {
-		value, err := PlacementCodec{}.Encode(v.Placement)
+		value, err := lifecycle.RequestCodec{}.Encode(v.Placement.Request())
 		if err == nil {
 			return &kgo.Record{Topic: string(Output), Key: []byte(v.Placement.Order.OrderID), Value: value}, v
 		}
 		// Unreachable for anything order.Parse accepts; refused rather
 		// than retried forever if it ever happens.
-		v = Verdict{Reason: order.ReasonMalformed, Err: fmt.Errorf("encode placement: %w", err)}
+		v = Verdict{Reason: order.ReasonMalformed, Err: fmt.Errorf("encode placed request: %w", err)}
 	}
 	value, headers := DeadLetter(in.Topic, pos, in.Value, v)
 	return &kgo.Record{Topic: string(DLQ), Key: in.Key, Value: value, Headers: headers}, v

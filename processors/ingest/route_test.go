@@ -52,8 +52,8 @@ func TestRouteValid(t *testing.T) {
 			if v.Placement == nil || v.Err != nil || v.Reason != "" {
 				t.Fatalf("verdict = %+v, want a placement", v)
 			}
-			if out.Topic != "orders-by-id" || string(out.Key) != tc.want.OrderID || len(out.Headers) != 0 {
-				t.Errorf("record topic %q key %q headers %v, want orders-by-id, the order id %q, no headers",
+			if out.Topic != "status-requests" || string(out.Key) != tc.want.OrderID || len(out.Headers) != 0 {
+				t.Errorf("record topic %q key %q headers %v, want status-requests, the order id %q, no headers",
 					out.Topic, out.Key, out.Headers, tc.want.OrderID)
 			}
 			if out.Partition != 0 {
@@ -218,7 +218,7 @@ func FuzzRoute(f *testing.F) {
 	f.Fuzz(func(t *testing.T, key, value []byte) {
 		out, v := ingest.Route(input(key, value))
 		switch out.Topic {
-		case "orders-by-id":
+		case "status-requests":
 			if v.Placement == nil || string(out.Key) != v.Placement.Order.OrderID {
 				t.Fatalf("placement %+v under key %q", v.Placement, out.Key)
 			}

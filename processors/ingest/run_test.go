@@ -167,12 +167,12 @@ func TestRunExactlyOnce(t *testing.T) {
 			valid[pos] = r
 		}
 	}
-	out := readAll(t, kc, "orders-by-id", len(valid))
+	out := readAll(t, kc, "status-requests", len(valid))
 	dlq := readAll(t, kc, "orders-dlq", len(invalid))
 	stopA()
 	stopB()
 
-	partitioner := kgoconf.GokaPartitioner().ForTopic("orders-by-id")
+	partitioner := kgoconf.GokaPartitioner().ForTopic("status-requests")
 	seen := map[exactly.Pos]bool{}
 	for _, r := range out {
 		var p ingest.Placement

@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/order"
+	"github.com/orderstream/orderstream/processors/exactly"
 )
 
 // The AppendJSON methods write the bytes of jsoncodec's Marshal (the
@@ -71,6 +72,14 @@ func (o *Order) AppendJSON(b []byte) ([]byte, error) {
 	}
 	b = append(b, `,"applied":`...)
 	b = o.Applied.AppendJSON(b)
+	b = append(b, `,"source":`...)
+	b = o.Source.AppendJSON(b)
+	if o.Digest != "" { // omitempty
+		b = append(b, `,"digest":`...)
+		if b, err = jsoncodec.AppendString(b, o.Digest); err != nil {
+			return nil, err
+		}
+	}
 	return append(b, '}'), nil
 }
 
@@ -143,6 +152,12 @@ func (u *Update) AppendJSON(b []byte) ([]byte, error) {
 	if u.Dropped {
 		b = append(b, `,"dropped":true`...)
 	}
+	if u.Order != nil {
+		b = append(b, `,"order":`...)
+		if b, err = u.Order.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
 	return append(b, '}'), nil
 }
 
@@ -191,12 +206,16 @@ func (u *Update) DecodeJSON(data []byte) bool {
 	if s.Maybe(`,"dropped":`) {
 		u.Dropped = s.Bool()
 	}
+	if s.Maybe(`,"order":`) {
+		u.Order = new(order.Order)
+		u.Order.ScanJSON(&s)
+	}
 	s.Lit("}")
 	return s.Done()
 }
 
 // AppendJSON appends r as Marshal encodes it, without reflection: the
-// registry and the restaurant processor emit requests for every order.
+// ingest and the restaurant processor emit requests for every order.
 func (r *Request) AppendJSON(b []byte) ([]byte, error) {
 	if b == nil {
 		b = make([]byte, 0, 160+len(r.OrderID)+len(r.Reason)+len(r.RestaurantID)+len(r.UserID))
@@ -231,6 +250,16 @@ func (r *Request) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, `,"total_cents":`...)
 		b = jsoncodec.AppendInt(b, r.TotalCents)
 	}
+	if r.Order != nil {
+		b = append(b, `,"order":`...)
+		if b, err = r.Order.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if r.Source != nil {
+		b = append(b, `,"source":`...)
+		b = r.Source.AppendJSON(b)
+	}
 	return append(b, '}'), nil
 }
 
@@ -256,6 +285,14 @@ func (r *Request) DecodeJSON(data []byte) bool {
 	}
 	if s.Maybe(`,"total_cents":`) {
 		r.TotalCents = s.Int()
+	}
+	if s.Maybe(`,"order":`) {
+		r.Order = new(order.Order)
+		r.Order.ScanJSON(&s)
+	}
+	if s.Maybe(`,"source":`) {
+		r.Source = new(exactly.Pos)
+		r.Source.ScanJSON(&s)
 	}
 	s.Lit("}")
 	return s.Done()
@@ -302,6 +339,39 @@ func (o *Order) DecodeJSON(data []byte) bool {
 	}
 	s.Lit(`,"applied":`)
 	o.Applied.ScanJSON(&s)
+	s.Lit(`,"source":`)
+	o.Source.ScanJSON(&s)
+	if s.Maybe(`,"digest":`) {
+		o.Digest = s.String()
+	}
+	s.Lit("}")
+	return s.Done()
+}
+
+// AppendJSON appends p as Marshal encodes it, without reflection: the
+// lifecycle emits one for every new order.
+func (p *Placed) AppendJSON(b []byte) ([]byte, error) {
+	if b == nil {
+		b = make([]byte, 0, 224+48*len(p.Order.Items))
+	}
+	b = append(b, `{"order":`...)
+	b, err := p.Order.AppendJSON(b)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, `,"seq":`...)
+	return append(p.Seq.AppendJSON(b), '}'), nil
+}
+
+// DecodeJSON decodes data as Marshal writes a placed order of plain
+// strings and a UTC time, reporting false for anything else (the codec
+// then unmarshals it). The user processor decodes one for every order.
+func (p *Placed) DecodeJSON(data []byte) bool {
+	s := jsoncodec.NewScanner(data)
+	s.Lit(`{"order":`)
+	p.Order.ScanJSON(&s)
+	s.Lit(`,"seq":`)
+	p.Seq.ScanJSON(&s)
 	s.Lit("}")
 	return s.Done()
 }

@@ -1,12 +1,16 @@
-// Package lifecycle is the audit service and the single writer of every
-// order's status. Keyed by order_id, it receives requests from the actors
-// (the registry announcing a placed order, the restaurant accepting or
-// rejecting it, the kitchen and the courier, the user cancelling), applies
-// the state machine of order.CanMove, keeps the order with its full
-// history, and publishes each validated change on "order-status". Requests
-// the state machine refuses are dropped: that is how races such as a
-// cancel arriving as the kitchen marks the order ready are resolved, the
-// same way on every replay.
+// Package lifecycle is the one processor keyed by order_id: the registry
+// of orders, the audit service and the single writer of every order's
+// status. It receives requests from the actors (ingest placing a new
+// order, the restaurant accepting or rejecting it, the kitchen and the
+// courier, the user cancelling), drops a second copy of an order id,
+// applies the state machine of order.CanMove, keeps the order with its
+// full history, and publishes each validated change where it is needed:
+// on "order-status", as a notification for the order's user on
+// "notifications", to the restaurant (the placed order whole, then its
+// changes) and, for a new order, to the user's statistics. Requests the
+// state machine refuses are dropped: that is how races such as a cancel
+// arriving as the kitchen marks the order ready are resolved, the same way
+// on every replay.
 package lifecycle
 
 import (
@@ -33,9 +37,24 @@ const (
 	// order_id.
 	Changes goka.Stream = "order-status"
 	// ByRestaurant carries the changes, and refused acceptances, to the
-	// restaurant processor, keyed by restaurant_id.
+	// restaurant processor, keyed by restaurant_id; the placed update
+	// carries the whole order.
 	ByRestaurant goka.Stream = "status-by-restaurant"
+	// ByUser carries every new order to the user processor, keyed by
+	// user_id.
+	ByUser goka.Stream = "placed-by-user"
 )
+
+// Placed announces a new order to the user processor. Seq is the
+// position of its placed request on Requests: downstream tables
+// deduplicate by it.
+type Placed struct {
+	Order order.Order `json:"order"`
+	Seq   exactly.Pos `json:"seq"`
+}
+
+// PlacedCodec encodes *Placed.
+type PlacedCodec = jsoncodec.Codec[Placed]
 
 // Request asks for an order to move to Status. At is when the actor
 // decided; Reason says why, for rejections and cancellations.
@@ -48,6 +67,11 @@ type Request struct {
 	RestaurantID string `json:"restaurant_id,omitempty"`
 	UserID       string `json:"user_id,omitempty"`
 	TotalCents   int64  `json:"total_cents,omitempty"`
+	// On the placed request only, which ingest writes: the whole order,
+	// and where it was on "orders" (to tell a copy ingest wrote again
+	// from another record under the same order id).
+	Order  *order.Order `json:"order,omitempty"`
+	Source *exactly.Pos `json:"source,omitempty"`
 }
 
 // RequestCodec encodes *Request.
@@ -84,6 +108,18 @@ type Update struct {
 	// been cancelled first: Status is accepted, but nothing changed, and
 	// the restaurant must not count the order as open.
 	Dropped bool `json:"dropped,omitempty"`
+	// Order is the whole order, on the placed update only: the
+	// restaurant counts it from this one stream.
+	Order *order.Order `json:"order,omitempty"`
+}
+
+// Placed is the new order u announces, nil unless u is the placed update
+// of an order.
+func (u *Update) Placed() *Placed {
+	if u.Dropped || u.Status != order.StatusPlaced || u.Order == nil {
+		return nil
+	}
+	return &Placed{Order: *u.Order, Seq: u.Seq}
 }
 
 // UpdateCodec encodes *Update.
@@ -110,6 +146,11 @@ type Order struct {
 	// Applied is the highest position on Requests applied, refused
 	// requests included.
 	Applied exactly.Applied `json:"applied"`
+	// Source is where the counted copy of the order was on "orders", and
+	// Digest its order.Digest: a later copy from another record is a
+	// duplicate, and one with another digest a conflict.
+	Source exactly.Pos `json:"source"`
+	Digest string      `json:"digest,omitempty"`
 }
 
 // OrderCodec encodes *Order.
@@ -120,12 +161,19 @@ type Hooks struct {
 	// Refused is called with a request the state machine dropped, the
 	// order's status (empty for an unknown order) and the verdict.
 	Refused func(r *Request, current order.Status, v Verdict)
+	// Duplicate is called with every copy of an order id after the first.
+	Duplicate func(orderID string)
+	// Conflict is called, after Duplicate, with a copy that differs from
+	// the first (see Conflicts): another order under a used order id, not
+	// placed. detail says how it differs.
+	Conflict func(orderID, detail string)
 }
 
-// Define returns the lifecycle group graph.
-func Define(h Hooks) *goka.GroupGraph {
+// Define returns the lifecycle group graph, naming restaurants in
+// notifications by names.
+func Define(h Hooks, names Names) *goka.GroupGraph {
 	return goka.DefineGroup(Group,
-		goka.Input(Requests, new(RequestCodec), h.apply),
+		goka.Input(Requests, new(RequestCodec), h.apply(names)),
 		goka.Visitor(VisitRetire, retire),
 		goka.Visitor(VisitRelease, release),
 		// Not jsoncodec.Owned: an order's next request comes seconds to
@@ -134,31 +182,80 @@ func Define(h Hooks) *goka.GroupGraph {
 		// decoding it saves (BenchmarkTableCodec).
 		goka.Persist(new(OrderCodec)),
 		goka.Output(Changes, new(ChangeCodec)),
+		goka.Output(Notifications, new(NotificationCodec)),
 		goka.Output(ByRestaurant, new(UpdateCodec)),
+		goka.Output(ByUser, new(PlacedCodec)),
 		// The release sweep's cancellations.
 		goka.Output(Requests, new(RequestCodec)),
 	)
 }
 
-func (h Hooks) apply(ctx goka.Context, msg any) {
-	r := msg.(*Request)
-	at := exactly.Pos{Partition: ctx.Partition(), Offset: ctx.Offset()}
-	o, _ := ctx.Value().(*Order)
-	current := order.Status("")
-	if o != nil {
-		current = o.Status
-	}
-	next, out := Process(o, r, at)
-	if out.Verdict.Refused() && h.Refused != nil {
-		h.Refused(r, current, out.Verdict)
-	}
-	if next != nil {
-		ctx.SetValue(next)
-	}
-	if u := out.Update; u != nil {
+func (h Hooks) apply(names Names) func(ctx goka.Context, msg any) {
+	return func(ctx goka.Context, msg any) {
+		r := msg.(*Request)
+		at := exactly.Pos{Partition: ctx.Partition(), Offset: ctx.Offset()}
+		o, _ := ctx.Value().(*Order)
+		current := order.Status("")
+		if o != nil {
+			current = o.Status
+		}
+		next, out := Process(o, r, at)
+		switch {
+		case out.Verdict == Duplicate:
+			if h.Duplicate != nil {
+				h.Duplicate(r.OrderID)
+			}
+			if detail := Conflicts(o, r.Order); detail != "" && h.Conflict != nil {
+				h.Conflict(r.OrderID, detail)
+			}
+		case out.Verdict.Refused() && h.Refused != nil:
+			h.Refused(r, current, out.Verdict)
+		}
+		if next != nil {
+			ctx.SetValue(next)
+		}
+		u := out.Update
+		if u == nil {
+			return
+		}
 		if !u.Dropped {
 			ctx.Emit(Changes, u.OrderID, &u.Change)
+			ctx.Emit(Notifications, u.UserID, NewNotification(&u.Change, names(u.RestaurantID)))
 		}
 		ctx.Emit(ByRestaurant, u.RestaurantID, u)
+		if p := u.Placed(); p != nil {
+			ctx.Emit(ByUser, u.UserID, p)
+		}
 	}
+}
+
+// PlacedRequest starts the lifecycle of o, read at position source of
+// "orders": ingest writes one for every valid record.
+func PlacedRequest(o *order.Order, source exactly.Pos) *Request {
+	return &Request{
+		OrderID:      o.OrderID,
+		Status:       order.StatusPlaced,
+		At:           o.PlacedAt,
+		RestaurantID: o.RestaurantID,
+		UserID:       o.UserID,
+		TotalCents:   o.TotalCents,
+		Order:        o,
+		Source:       &source,
+	}
+}
+
+// Conflicts says how o, a later copy of the order id of e, differs from
+// the order e registered, "" if it is the same order (placed_at aside:
+// the HTTP intake stamps a retry anew). An entry without a digest is
+// compared by restaurant, user and total only.
+func Conflicts(e *Order, o *order.Order) string {
+	if e == nil || o == nil {
+		return ""
+	}
+	first := order.Order{RestaurantID: e.RestaurantID, UserID: e.UserID, TotalCents: e.TotalCents}
+	detail := first.Conflict(&order.Order{RestaurantID: o.RestaurantID, UserID: o.UserID, TotalCents: o.TotalCents})
+	if detail == "" && e.Digest != "" && e.Digest != o.Digest() {
+		detail = "other items"
+	}
+	return detail
 }

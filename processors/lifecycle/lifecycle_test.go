@@ -38,7 +38,7 @@ func (r *refusals) all() []string {
 func TestLifecycle(t *testing.T) {
 	tt := tester.New(t)
 	ref := new(refusals)
-	testutil.StartProcessor(t, tt, lifecycle.Define(lifecycle.Hooks{Refused: ref.record}))
+	testutil.StartProcessor(t, tt, lifecycle.Define(lifecycle.Hooks{Refused: ref.record}, ids))
 	changes := tt.NewQueueTracker(string(lifecycle.Changes))
 	byRest := tt.NewQueueTracker(string(lifecycle.ByRestaurant))
 
@@ -125,7 +125,7 @@ func TestLifecycle(t *testing.T) {
 // older than the cutoff are deleted, others stay.
 func TestRetire(t *testing.T) {
 	tt := tester.New(t)
-	p := testutil.StartProcessor(t, tt, lifecycle.Define(lifecycle.Hooks{}))
+	p := testutil.StartProcessor(t, tt, lifecycle.Define(lifecycle.Hooks{}, ids))
 
 	for _, r := range []*lifecycle.Request{
 		placedReq("old-delivered"), req("old-delivered", order.StatusAccepted, 1, ""),

@@ -23,9 +23,13 @@ const (
 	Invalid
 	// Unknown: no such order (never placed, or retired).
 	Unknown
+	// Duplicate: a placed request for a known order id from another
+	// record of "orders" (a producer retry, a client retry of POST
+	// /api/orders, or another order under a used id: see Conflicts).
+	Duplicate
 )
 
-var verdictNames = [...]string{"moved", "redelivered", "repeated", "invalid", "unknown"}
+var verdictNames = [...]string{"moved", "redelivered", "repeated", "invalid", "unknown", "duplicate"}
 
 // String names the verdict, as metrics label it.
 func (v Verdict) String() string {
@@ -36,7 +40,9 @@ func (v Verdict) String() string {
 }
 
 // Refused reports whether the request was dropped.
-func (v Verdict) Refused() bool { return v == Repeated || v == Invalid || v == Unknown }
+func (v Verdict) Refused() bool {
+	return v == Repeated || v == Invalid || v == Unknown || v == Duplicate
+}
 
 // Outcome is what Process decided: the verdict and the update to publish
 // (nil when there is none).
@@ -69,12 +75,20 @@ func Process(o *Order, r *Request, at exactly.Pos) (*Order, Outcome) {
 			History:      []Entry{{Status: order.StatusPlaced, At: r.At, Reason: r.Reason, Seq: at}},
 			Applied:      exactly.Applied{}.Mark(at),
 		}
-		return o, Outcome{Verdict: Moved, Update: o.update(0)}
+		if r.Source != nil {
+			o.Source = *r.Source
+		}
+		if r.Order != nil {
+			o.Digest = r.Order.Digest()
+		}
+		return o, Outcome{Verdict: Moved, Update: o.placed(r, 0)}
 	case o.Applied.Seen(at):
 		return o, Outcome{Verdict: Redelivered, Update: o.replay(r, at)}
 	}
 	o.Applied = o.Applied.Mark(at)
 	switch {
+	case r.Status == order.StatusPlaced && r.Source != nil && *r.Source != o.Source:
+		return o, Outcome{Verdict: Duplicate}
 	case o.step(r.Status) >= 0:
 		return o, Outcome{Verdict: Repeated}
 	case !order.CanMove(o.Status, r.Status):
@@ -95,7 +109,7 @@ func Process(o *Order, r *Request, at exactly.Pos) (*Order, Outcome) {
 func (o *Order) replay(r *Request, at exactly.Pos) *Update {
 	for i, e := range o.History {
 		if e.Seq == at {
-			return o.update(i)
+			return o.placed(r, i)
 		}
 	}
 	return o.refusal(r, at)
@@ -121,6 +135,16 @@ func (o *Order) refusal(r *Request, at exactly.Pos) *Update {
 		From:    o.Status,
 		Dropped: true,
 	}
+}
+
+// placed is the publication of the i-th step of the history, made by r:
+// the placed step carries r's order.
+func (o *Order) placed(r *Request, i int) *Update {
+	u := o.update(i)
+	if u.Status == order.StatusPlaced {
+		u.Order = r.Order
+	}
+	return u
 }
 
 // update is the publication of the i-th step of the history.

@@ -230,3 +230,6 @@ func TestVerdict(t *testing.T) {
 		}
 	}
 }
+
+// ids names every restaurant by its id.
+func ids(id string) string { return id }

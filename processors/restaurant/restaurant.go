@@ -19,7 +19,6 @@ import (
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
 	"github.com/orderstream/orderstream/processors/lifecycle"
-	"github.com/orderstream/orderstream/processors/registry"
 	"github.com/orderstream/orderstream/processors/window"
 )
 
@@ -81,7 +80,7 @@ type Stats struct {
 	// ItemQty counts units per sku; menus are small, so it stays small.
 	ItemQty map[string]int64 `json:"item_qty"`
 	// First is the Seq of the restaurant's first order; Applied the
-	// highest Seq applied per registry partition.
+	// highest Seq of a placed order applied per lifecycle partition.
 	First   exactly.Pos     `json:"first"`
 	Applied exactly.Applied `json:"applied"`
 	// PerMinute counts the placed orders by minute of placed_at.
@@ -113,14 +112,14 @@ type Stats struct {
 // StatsCodec encodes *Stats.
 type StatsCodec = jsoncodec.Codec[Stats]
 
-// Define returns the restaurant group graph. Its table is cached
-// (processors/cache): a restaurant is written once per flush, not once per
-// order and status change.
+// Define returns the restaurant group graph: one input, the lifecycle's
+// updates of the restaurant's orders, the placed order whole first. Its
+// table is cached (processors/cache): a restaurant is written once per
+// flush, not once per order and status change.
 func Define(cfg Config) *goka.GroupGraph {
 	table := cache.New[Stats]()
 	tr := tracker{table: table, capacity: cfg.capacity()}
 	return cache.Register(goka.DefineGroup(Group,
-		goka.Input(registry.ByRestaurant, new(registry.PlacedCodec), counter{table}.count),
 		goka.Input(lifecycle.ByRestaurant, new(lifecycle.UpdateCodec), tr.track),
 		goka.Persist(new(StatsCodec)),
 		goka.Output(global.Deltas, new(global.DeltaCodec)),
@@ -128,28 +127,9 @@ func Define(cfg Config) *goka.GroupGraph {
 	), table)
 }
 
-// counter counts the placed orders.
-type counter struct{ table *cache.Table[Stats] }
-
-func (c counter) count(ctx goka.Context, msg any) {
-	p := msg.(*registry.Placed)
-	var d *global.Delta
-	c.table.Update(ctx, func(s *Stats) *Stats {
-		if s == nil {
-			s = &Stats{RestaurantID: ctx.Key()}
-		}
-		// A redelivered order is not applied again, but its writes are
-		// repeated: the first attempt may have died before they landed.
-		s.Apply(p)
-		d = s.Delta(p)
-		return s
-	})
-	ctx.Emit(global.Deltas, global.ShardKey(Group, ctx.Partition()), d)
-}
-
 // Apply adds the order to s unless it was applied already, and reports
 // whether s changed.
-func (s *Stats) Apply(p *registry.Placed) bool {
+func (s *Stats) Apply(p *lifecycle.Placed) bool {
 	if s.Applied.Seen(p.Seq) {
 		return false
 	}
@@ -183,7 +163,7 @@ func (s *Stats) Apply(p *registry.Placed) bool {
 
 // Delta is the order's contribution to the global statistics; the same
 // order always yields the same delta, bar the standing, which only grows.
-func (s *Stats) Delta(p *registry.Placed) *global.Delta {
+func (s *Stats) Delta(p *lifecycle.Placed) *global.Delta {
 	d := &global.Delta{
 		Seq:          p.Seq,
 		Orders:       1,

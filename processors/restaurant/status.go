@@ -12,12 +12,6 @@ import (
 	"github.com/orderstream/orderstream/processors/lifecycle"
 )
 
-// StatusShard names the global shards of the deltas of status changes,
-// "restaurant-status/<partition>". They are not the shards of placed
-// orders: those deltas are identified by registry positions, these by
-// lifecycle positions, and one shard deduplicates by one kind.
-const StatusShard goka.Group = "restaurant-status"
-
 // tracker applies the lifecycle's updates to a restaurant and decides on
 // each order placed with it.
 type tracker struct {
@@ -28,6 +22,7 @@ type tracker struct {
 func (tr tracker) track(ctx goka.Context, msg any) {
 	u := msg.(*lifecycle.Update)
 	var r *lifecycle.Request
+	d := StatusDelta(u)
 	tr.table.Update(ctx, func(s *Stats) *Stats {
 		if s == nil {
 			s = &Stats{RestaurantID: ctx.Key()}
@@ -35,6 +30,10 @@ func (tr tracker) track(ctx goka.Context, msg any) {
 		// A redelivered update is not applied again, but its writes are
 		// repeated, decision included: the first attempt may have died
 		// before they landed.
+		if p := u.Placed(); p != nil {
+			s.Apply(p)
+			d = s.Delta(p)
+		}
 		s.Track(u, tr.capacity)
 		r = s.Decision(u, tr.capacity)
 		return s
@@ -50,8 +49,12 @@ func (tr tracker) track(ctx goka.Context, msg any) {
 		}
 		ctx.Emit(lifecycle.Requests, r.OrderID, r)
 	}
-	if d := StatusDelta(u); d != nil {
-		ctx.Emit(global.Deltas, global.ShardKey(StatusShard, ctx.Partition()), d)
+	// Every delta of this partition, placed orders' and status changes',
+	// is identified by the lifecycle position of its update, which
+	// arrive in order from each lifecycle partition: one shard
+	// deduplicates them all.
+	if d != nil {
+		ctx.Emit(global.Deltas, global.ShardKey(Group, ctx.Partition()), d)
 	}
 }
 

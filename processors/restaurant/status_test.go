@@ -89,7 +89,7 @@ func TestTrack(t *testing.T) {
 		if s.delta != nil {
 			wantDelta = []global.Delta{*s.delta}
 		}
-		if got := testutil.Drain[global.Delta](t, deltas, "restaurant-status/0"); !reflect.DeepEqual(got, wantDelta) {
+		if got := testutil.Drain[global.Delta](t, deltas, "restaurant/0"); !reflect.DeepEqual(got, wantDelta) {
 			t.Errorf("%s: deltas = %+v, want %+v", s.name, got, wantDelta)
 		}
 	}

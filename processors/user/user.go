@@ -10,7 +10,7 @@ import (
 	"github.com/orderstream/orderstream/processors/cache"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
-	"github.com/orderstream/orderstream/processors/registry"
+	"github.com/orderstream/orderstream/processors/lifecycle"
 )
 
 // Group is the goka group of the user processor; its table is Table.
@@ -42,7 +42,7 @@ type StatsCodec = jsoncodec.Codec[Stats]
 func Define() *goka.GroupGraph {
 	c := counter{cache.New[Stats]()}
 	return cache.Register(goka.DefineGroup(Group,
-		goka.Input(registry.ByUser, new(registry.PlacedCodec), c.count),
+		goka.Input(lifecycle.ByUser, new(lifecycle.PlacedCodec), c.count),
 		goka.Persist(new(StatsCodec)),
 		goka.Output(global.Deltas, new(global.DeltaCodec)),
 	), c.table)
@@ -52,7 +52,7 @@ func Define() *goka.GroupGraph {
 type counter struct{ table *cache.Table[Stats] }
 
 func (c counter) count(ctx goka.Context, msg any) {
-	p := msg.(*registry.Placed)
+	p := msg.(*lifecycle.Placed)
 	var first bool
 	c.table.Update(ctx, func(s *Stats) *Stats {
 		if s == nil {
@@ -71,7 +71,7 @@ func (c counter) count(ctx goka.Context, msg any) {
 
 // Apply adds the order to s unless it was applied already, and reports
 // whether s changed.
-func (s *Stats) Apply(p *registry.Placed) bool {
+func (s *Stats) Apply(p *lifecycle.Placed) bool {
 	if s.Applied.Seen(p.Seq) {
 		return false
 	}

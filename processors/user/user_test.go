@@ -12,7 +12,7 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
-	"github.com/orderstream/orderstream/processors/registry"
+	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/user"
 )
 
@@ -23,9 +23,9 @@ func pos(partition int32, offset int64) exactly.Pos {
 }
 
 // placed is an order of user u at restaurant r for cents, placed at t0+hours.
-func placed(seq exactly.Pos, u, r string, cents int64, hours int) *registry.Placed {
+func placed(seq exactly.Pos, u, r string, cents int64, hours int) *lifecycle.Placed {
 	items := []order.Item{{SKU: "dish", Qty: 1, PriceCents: cents}}
-	return &registry.Placed{
+	return &lifecycle.Placed{
 		Order: order.Order{
 			OrderID:      fmt.Sprintf("o-%v", seq),
 			RestaurantID: r,
@@ -57,22 +57,22 @@ func TestCount(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		in     []*registry.Placed
+		in     []*lifecycle.Placed
 		stats  map[string]*user.Stats
 		deltas []global.Delta // all keyed "user/0"
 	}{
-		{"first order", []*registry.Placed{a}, map[string]*user.Stats{"u-1": statsA}, []global.Delta{newUser(pos(0, 0))}},
-		{"tie goes to the smaller id; placed_at out of order keeps the last", []*registry.Placed{a, b},
+		{"first order", []*lifecycle.Placed{a}, map[string]*user.Stats{"u-1": statsA}, []global.Delta{newUser(pos(0, 0))}},
+		{"tie goes to the smaller id; placed_at out of order keeps the last", []*lifecycle.Placed{a, b},
 			map[string]*user.Stats{"u-1": statsAB}, []global.Delta{newUser(pos(0, 0))}},
-		{"most orders wins; later orders emit nothing", []*registry.Placed{a, b, c},
+		{"most orders wins; later orders emit nothing", []*lifecycle.Placed{a, b, c},
 			map[string]*user.Stats{"u-1": statsABC}, []global.Delta{newUser(pos(0, 0))}},
-		{"first order redelivered: unchanged, delta repeated", []*registry.Placed{a, a},
+		{"first order redelivered: unchanged, delta repeated", []*lifecycle.Placed{a, a},
 			map[string]*user.Stats{"u-1": statsA}, []global.Delta{newUser(pos(0, 0)), newUser(pos(0, 0))}},
-		{"later order redelivered: unchanged, nothing emitted", []*registry.Placed{a, b, c, b, c},
+		{"later order redelivered: unchanged, nothing emitted", []*lifecycle.Placed{a, b, c, b, c},
 			map[string]*user.Stats{"u-1": statsABC}, []global.Delta{newUser(pos(0, 0))}},
-		{"first order redelivered after later ones", []*registry.Placed{a, b, a},
+		{"first order redelivered after later ones", []*lifecycle.Placed{a, b, a},
 			map[string]*user.Stats{"u-1": statsAB}, []global.Delta{newUser(pos(0, 0)), newUser(pos(0, 0))}},
-		{"two users", []*registry.Placed{a, placed(pos(0, 1), "u-2", "r-c", 0, 5)},
+		{"two users", []*lifecycle.Placed{a, placed(pos(0, 1), "u-2", "r-c", 0, 5)},
 			map[string]*user.Stats{"u-1": statsA, "u-2": {
 				UserID: "u-2", Orders: 1, FavouriteRestaurant: "r-c", LastOrderAt: t0.Add(5 * time.Hour),
 				Restaurants: map[string]int64{"r-c": 1}, First: pos(0, 1), Applied: exactly.Applied{0: 1},
@@ -84,7 +84,7 @@ func TestCount(t *testing.T) {
 			testutil.StartProcessor(t, tt, user.Define())
 			deltas := tt.NewQueueTracker(string(global.Deltas))
 			for _, p := range tc.in {
-				tt.Consume(string(registry.ByUser), p.Order.UserID, p)
+				tt.Consume(string(lifecycle.ByUser), p.Order.UserID, p)
 			}
 			testutil.CheckTable(t, tt, user.Table, tc.stats)
 			if got := testutil.Drain[global.Delta](t, deltas, "user/0"); !reflect.DeepEqual(got, tc.deltas) {

@@ -1,4 +1,4 @@
-package notifier
+package lifecycle
 
 import (
 	"context"
@@ -14,13 +14,13 @@ import (
 )
 
 // Catalog names restaurants from a view of the catalog table that runs
-// beside the notifier. A goka Lookup would be the natural join, but goka
+// beside the lifecycle. A goka Lookup would be the natural join, but goka
 // runs a processor's lookup tables without reconnecting: the first
 // consumer error (a broker restart) stops the lookup, and the processor
 // with it. A view of its own is supervised apart (see Run) and, while it
 // restarts, the ids stand in for the names.
 //
-// The view is a liveview.View: the notifier's callbacks never read an
+// The view is a liveview.View: the lifecycle's callbacks never read an
 // instance that goka is closing.
 type Catalog struct {
 	view atomic.Pointer[liveview.View]
@@ -51,7 +51,7 @@ func (c *Catalog) current() *liveview.View { return c.view.Load() }
 
 // Run runs one instance of the catalog view, in memory, until ctx ends or
 // it fails: a supervisor runs it again (see processors.Run). The names
-// are a nicety; the notifier never waits for them.
+// are a nicety; the lifecycle never waits for them.
 func (c *Catalog) Run(ctx context.Context, kc kafkaconf.Config, logger *slog.Logger) error {
 	v := c.view.Load()
 	if v == nil {

@@ -1,8 +1,9 @@
-// Package notifier is the notification service: for every change of an
-// order's status it writes a message for the order's user, in words, to
-// the "notifications" topic keyed by user_id. It keeps no state; the
-// restaurant's name comes from the catalog.
-package notifier
+package lifecycle
+
+// Notifications: for every change of an order's status, a message for the
+// order's user, in words, on the "notifications" topic keyed by user_id.
+// The lifecycle writes it where it makes the change; the restaurant's name
+// comes from the catalog (Catalog).
 
 import (
 	"fmt"
@@ -13,17 +14,13 @@ import (
 	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
-	"github.com/orderstream/orderstream/processors/lifecycle"
 )
 
-// Group is the goka group of the notifier.
-const Group goka.Group = "notifier"
-
-// Output is the stream of notifications, keyed by user_id.
-const Output goka.Stream = "notifications"
+// Notifications is the stream of notifications, keyed by user_id.
+const Notifications goka.Stream = "notifications"
 
 // Notification is a message to a user about one of their orders. Seq is
-// the identity of the change it tells of (lifecycle.Change.Seq), the same
+// the identity of the change it tells of (Change.Seq), the same
 // on every redelivery, so inboxes keep each once.
 type Notification struct {
 	UserID       string       `json:"user_id"`
@@ -42,21 +39,8 @@ type NotificationCodec = jsoncodec.Codec[Notification]
 // none.
 type Names func(restaurantID string) string
 
-// Define returns the notifier group graph, naming restaurants by names.
-// The notifier reads the catalog beside its graph rather than through a
-// goka Lookup (see Catalog).
-func Define(names Names) *goka.GroupGraph {
-	return goka.DefineGroup(Group,
-		goka.Input(lifecycle.Changes, new(lifecycle.ChangeCodec), func(ctx goka.Context, msg any) {
-			c := msg.(*lifecycle.Change)
-			ctx.Emit(Output, c.UserID, New(c, names(c.RestaurantID)))
-		}),
-		goka.Output(Output, new(NotificationCodec)),
-	)
-}
-
-// New is the notification of c, naming the restaurant restaurant.
-func New(c *lifecycle.Change, restaurant string) *Notification {
+// NewNotification is the notification of c, naming the restaurant restaurant.
+func NewNotification(c *Change, restaurant string) *Notification {
 	return &Notification{
 		UserID:       c.UserID,
 		OrderID:      c.OrderID,
@@ -69,7 +53,7 @@ func New(c *lifecycle.Change, restaurant string) *Notification {
 }
 
 // Message is what the user reads about c.
-func Message(c *lifecycle.Change, restaurant string) string {
+func Message(c *Change, restaurant string) string {
 	var m string
 	switch c.Status {
 	case order.StatusPlaced:

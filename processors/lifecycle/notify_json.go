@@ -1,4 +1,4 @@
-package notifier
+package lifecycle
 
 import (
 	"github.com/orderstream/orderstream/internal/jsoncodec"
