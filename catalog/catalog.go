@@ -1,6 +1,6 @@
 // Package catalog defines the restaurants and their menus as the system
 // publishes them: the compacted topic "restaurants", one Restaurant per
-// restaurant id, which the notifier and the views read through goka views.
+// restaurant id, which the lifecycle and the views read through goka views.
 // The simulator publishes its generated catalog at start, and
 // `orderstream catalog load FILE` publishes one from a JSON file of the
 // same shape as Catalog.

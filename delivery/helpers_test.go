@@ -66,7 +66,7 @@ func kafka(t *testing.T) kafkaconf.Config {
 	return testutil.StartBroker(t, "delivery-test", 3, []topics.Spec{{Name: string(lifecycle.Notifications)}})
 }
 
-// produce writes ns to "notifications" as the notifier does.
+// produce writes ns to "notifications" as the lifecycle does.
 func produce(t *testing.T, kc kafkaconf.Config, ns ...*lifecycle.Notification) {
 	t.Helper()
 	cl := testutil.KafkaClient(t, kc, kgo.RecordPartitioner(kgoconf.GokaPartitioner()))

@@ -55,7 +55,7 @@ func bound(keys []string, key string) bool {
 }
 
 // Every notification reaches each channel bound to it, and no other; one
-// the notifier wrote twice arrives twice with one message_id; a watcher
+// the lifecycle wrote twice arrives twice with one message_id; a watcher
 // sees what it subscribed to.
 func testFanOut(t *testing.T, node *rabbittest.Node) {
 	url := node.VHost(t, "fanout")

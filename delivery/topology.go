@@ -58,7 +58,7 @@ func RoutingKey(n *lifecycle.Notification) string {
 }
 
 // MessageID is the identity of n, the same whenever n is published again
-// (by the relay after a crash, or by the notifier telling of the same
+// (by the relay after a crash, or by the lifecycle telling of the same
 // change twice): the order, the status and the position of the change.
 func MessageID(n *lifecycle.Notification) string {
 	return fmt.Sprintf("%s/%s/%s", n.OrderID, n.Status, n.Seq)

@@ -186,7 +186,7 @@ func TestChartOptionalObjects(t *testing.T) {
 		"--set", "api.ingress.enabled=true",
 		"--set", "api.ingress.className=nginx",
 		"--set", "serviceMonitor.enabled=true",
-		"--set", "processors.only=ingest\\,registry",
+		"--set", "processors.only=ingest\\,lifecycle",
 		"--set", "processors.nodeSelector.disk=ssd",
 		"--set-json", `extraEnv=[{"name":"GOMEMLIMIT","valueFrom":{"resourceFieldRef":{"resource":"limits.memory"}}}]`,
 		"--set-json", `extraVolumes=[{"name":"kafka-ca","secret":{"secretName":"my-cluster-cluster-ca-cert"}}]`,
@@ -204,8 +204,8 @@ func TestChartOptionalObjects(t *testing.T) {
 	}
 	checkServiceMonitor(t, ms)
 	sts := find[*appsv1.StatefulSet](t, ms, "StatefulSet", "orderstream-processors")
-	if got := envOf(sts.Spec.Template.Spec.Containers[0])["ORDERSTREAM_ONLY"]; got != "ingest,registry" {
-		t.Errorf("ORDERSTREAM_ONLY = %q, want ingest,registry", got)
+	if got := envOf(sts.Spec.Template.Spec.Containers[0])["ORDERSTREAM_ONLY"]; got != "ingest,lifecycle" {
+		t.Errorf("ORDERSTREAM_ONLY = %q, want ingest,lifecycle", got)
 	}
 	if !slices.ContainsFunc(sts.Spec.Template.Spec.Containers[0].Env, func(e corev1.EnvVar) bool { return e.Name == "GOMEMLIMIT" && e.ValueFrom != nil }) {
 		t.Error("processors: extraEnv GOMEMLIMIT missing")

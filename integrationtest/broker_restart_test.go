@@ -124,7 +124,7 @@ func TestBrokerRestart(t *testing.T) {
 		t.Logf("totals exact %v after the broker came back", time.Since(up))
 		// The attempt answered 503 may have been written all the same
 		// once the broker came back (the producer retries what it
-		// holds); the registry then drops the client's retry.
+		// holds); the lifecycle then drops the client's retry.
 		dups = repeatedOrderIDs(t, b.addr())
 		if dups > 1 {
 			t.Errorf("%d records of orders repeat an order id, want at most the one retried", dups)

@@ -140,7 +140,7 @@ func TestMonitorOffline(t *testing.T) {
 	br.do("open the monitor", chromedp.Navigate(sys.base+"/monitor/"))
 	br.waitJS("the monitor's scripts and styles", assetsLoaded)
 	listed := eval[[]string](br, `[...new Set([...document.querySelectorAll('h4 a[href^="/monitor/processor/"]')].map(a => a.textContent.trim()))]`)
-	for _, want := range []string{"registry", "restaurant", "user", "global"} {
+	for _, want := range []string{"lifecycle", "restaurant", "user", "global"} {
 		if !slices.Contains(listed, want) {
 			t.Errorf("the monitor lists processors %q, not %s", listed, want)
 		}

@@ -81,7 +81,7 @@ func getFigures(t *testing.T, url string, v any) error {
 }
 
 // ledger is every order placed in a test, deduplicated by order_id the way
-// the registry does it: the first order with an id counts, later ones are
+// the lifecycle does it: the first order with an id counts, later ones are
 // duplicates. It is safe for concurrent use.
 type ledger struct {
 	mu     sync.Mutex

@@ -104,7 +104,7 @@ func TestInputEdges(t *testing.T) {
 			t.Errorf("the same key for another user: %d %s", code, resp)
 		}
 
-		// On "orders", the registry keeps the first copy and counts the
+		// On "orders", the lifecycle keeps the first copy and counts the
 		// other.
 		produce("r-9", orderRecord("edge-1", "r-9", "u-9", time.Now()))
 		waitFor(t, nil, "the conflict counted", func() (string, bool) {

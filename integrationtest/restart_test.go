@@ -39,7 +39,7 @@ func checkNoDuplicatesOrInvalid(t *testing.T, s *system) {
 	checkDuplicates(t, s, 0)
 }
 
-// checkDuplicates checks that no order was invalid and that the registry
+// checkDuplicates checks that no order was invalid and that the lifecycle
 // dropped n duplicates.
 func checkDuplicates(t *testing.T, s *system, n int) {
 	t.Helper()

@@ -23,7 +23,7 @@ func BenchmarkParse(b *testing.B) {
 	}
 }
 
-// BenchmarkDigest is the registry's added cost per new order: the content
+// BenchmarkDigest is the lifecycle's added cost per new order: the content
 // digest its table entry keeps to tell a conflict from a retry.
 func BenchmarkDigest(b *testing.B) {
 	o := testutil.ValidOrder()

@@ -3,8 +3,8 @@ package order
 import "github.com/orderstream/orderstream/internal/jsoncodec"
 
 // AppendJSON appends o as Marshal encodes it, without reflection: every
-// order is encoded by an emitter, by ingest and, inside a placement, by
-// the registry twice.
+// order is encoded by an emitter, by ingest in its placed request, and by
+// the lifecycle in the placed update and the new order it announces.
 func (o *Order) AppendJSON(b []byte) ([]byte, error) {
 	if b == nil {
 		b = make([]byte, 0, 160+48*len(o.Items))

@@ -230,7 +230,7 @@ func recompute(t *testing.T, records []record) expected {
 	}
 	var minutes window.Counts // of the one global shard of placed orders
 	seen := map[string]bool{}
-	var accepted int64 // offset on orders-by-id
+	var accepted int64 // offset on status-requests
 	var all []global.Ranked
 	for _, r := range records {
 		o, err := order.Parse(r.value)

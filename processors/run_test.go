@@ -37,7 +37,7 @@ func TestRun(t *testing.T) {
 	tt.Consume(string(order.Stream), "r", []byte(`{"order_id":"o","restaurant_id":"r","user_id":"u",`+
 		`"items":[{"sku":"s","qty":1,"price_cents":5}],"total_cents":5,"placed_at":"2025-03-14T12:00:00Z"}`))
 	if key, _, ok := out.Next(); !ok || key != "o" {
-		t.Errorf("orders-by-id: key %q ok %v, want o", key, ok)
+		t.Errorf("status-requests: key %q ok %v, want o", key, ok)
 	}
 
 	cancel()

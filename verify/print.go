@@ -15,7 +15,7 @@ func (r *Report) Print(w io.Writer, max int) error {
 	pw.printf("dead letters: %d; restaurants: %d; users: %d\n", r.DeadLetters, r.Restaurants, r.Users)
 	pw.printf("status changes: %d; orders retired from the audit: %d; inboxes: %d\n", r.Changes, r.Retired, r.Inboxes)
 	if n := len(r.Ambiguous); n > 0 {
-		pw.printf("ambiguous: %d order ids written with different contents on different partitions; counted as the registry saw them first:\n", n)
+		pw.printf("ambiguous: %d order ids written with different contents on different partitions; counted as the lifecycle saw them first:\n", n)
 		for i, a := range r.Ambiguous {
 			if i == max {
 				pw.printf("  ... and %d more\n", n-max)

@@ -6,7 +6,8 @@
 //
 // It waits until every consumer group has processed all of its input,
 // then reads every topic up to where it ended at that moment: "orders" to
-// recompute, orders-by-id and orders-dlq to check ingest, and the table
+// recompute, the placed requests on status-requests and orders-dlq to
+// check ingest, and the table
 // topics, latest value per key, which is what the views serve once they
 // have caught up.
 //
@@ -14,8 +15,10 @@
 // couriers and users asked for on status-requests; the lifecycle's
 // decisions are a function of that log, so verify recomputes them with
 // lifecycle.Process, reading it as the lifecycle does, and checks:
-//   - status-requests: a placed request for every counted order and no
-//     other, with the counted copy's figures;
+//   - status-requests: a placed request for every valid record of
+//     "orders", and no other, with that record's order and position; the
+//     first of each order id is the copy counted, and the lifecycle
+//     table keeps its position;
 //   - lifecycle-table, the audit: every counted order, and no other, with
 //     the recomputed history: one placed step first, then moves the state
 //     machine allows, no status twice, no order left placed. A finished
@@ -170,11 +173,11 @@ type Report struct {
 	// Ambiguous lists order ids written more than once with different
 	// contents on different partitions of "orders": which copy counts
 	// depends on how ingest interleaved the partitions, so the copy the
-	// registry saw first (first on orders-by-id) is the one recomputed.
+	// lifecycle saw first (the first placed request) is the one recomputed.
 	Ambiguous []Ambiguity
 	// Conflicts lists the copies of an order id that are another order
 	// (another restaurant, user or items; placed_at aside) than the copy
-	// counted: dropped by the registry, and counted in
+	// counted: dropped by the lifecycle, and counted in
 	// orderstream_conflicting_orders_total. They are not differences: the
 	// pipeline did what it promises, but their writers lost an order.
 	Conflicts []Conflict
@@ -186,7 +189,7 @@ type Report struct {
 type Ambiguity struct {
 	OrderID string
 	Copies  []exactly.Pos // positions on "orders"
-	Counted exactly.Pos   // the copy the registry counts
+	Counted exactly.Pos   // the copy the lifecycle counts
 }
 
 // Conflict is a copy of an order id that differs from the copy counted.

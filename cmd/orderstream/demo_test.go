@@ -71,8 +71,8 @@ func TestDemoRateZero(t *testing.T) {
 	for _, c := range r.Components {
 		names[c.Name] = c.State
 	}
-	for _, want := range []string{"processor/ingest", "processor/registry", "processor/notifier",
-		"processor/notifier/catalog-view", "view/lifecycle-table", "view/restaurants", "events", "kitchen"} {
+	for _, want := range []string{"processor/ingest", "processor/lifecycle",
+		"processor/lifecycle/catalog-view", "view/lifecycle-table", "view/restaurants", "events", "kitchen"} {
 		if names[want] != supervise.StateRunning {
 			t.Errorf("/readyz: %s is %q, want running; body %s", want, names[want], ready)
 		}

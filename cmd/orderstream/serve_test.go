@@ -154,7 +154,7 @@ func TestServeAll(t *testing.T) {
 	if code, body := get(t, base+"/api/restaurants?sort=orders&limit=5"); code != 200 || !strings.Contains(body, `"restaurant_id":"r-1"`) {
 		t.Errorf("list: %d %s", code, body)
 	}
-	if code, body := get(t, base+"/monitor/"); code != 200 || !strings.Contains(body, "registry") || !strings.Contains(body, "global-table") {
+	if code, body := get(t, base+"/monitor/"); code != 200 || !strings.Contains(body, "lifecycle") || !strings.Contains(body, "global-table") {
 		t.Errorf("monitor: %d", code)
 	}
 	waitFor(t, "the metrics", func() (string, bool) {

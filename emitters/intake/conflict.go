@@ -32,7 +32,7 @@ type Lookup func(orderID string) (*Placed, error)
 // orders it placed itself, so a conflicting request to the same server
 // is refused as soon as the first was answered. A conflicting request
 // outside both, or one that differs only in items with the same total,
-// is answered 202 and is then not placed: the registry keeps the first
+// is answered 202 and is then not placed: the lifecycle keeps the first
 // copy, counts the second in orderstream_conflicting_orders_total, and
 // verify lists it.
 func WithPlaced(lookup Lookup) Option {
@@ -91,11 +91,11 @@ func (h *handler) conflict(o *order.Order) string {
 	if h.placed == nil {
 		return ""
 	}
-	// The audit view is the registry's word; what this handler placed
+	// The audit view is the lifecycle's word; what this handler placed
 	// itself stands in until the view shows it.
 	p, err := h.placed(o.OrderID)
 	if err != nil {
-		// The registry still keeps the first copy and counts this one.
+		// The lifecycle still keeps the first copy and counts this one.
 		h.logger.Debug("order id not looked up", "order_id", o.OrderID, "err", err)
 	}
 	if p == nil {

@@ -58,7 +58,7 @@ func TestShardApply(t *testing.T) {
 	}{
 		{"one delta", []*global.Delta{d1}, []bool{true},
 			global.Shard{Orders: 1, RevenueCents: 500, Items: 2, Restaurants: 1, Top: []global.Ranked{rk("r-1", 500, 1)}, Applied: exactly.Applied{0: 4}}},
-		{"two registry partitions, a standing that improves", []*global.Delta{d1, d2, d3}, []bool{true, true, true},
+		{"two lifecycle partitions, a standing that improves", []*global.Delta{d1, d2, d3}, []bool{true, true, true},
 			global.Shard{Orders: 3, RevenueCents: 900, Items: 8, Restaurants: 2,
 				Top: []global.Ranked{rk("r-1", 500, 1), rk("r-2", 400, 2)}, Applied: exactly.Applied{0: 9, 1: 0}}},
 		{"redelivered delta dropped", []*global.Delta{d1, d1}, []bool{true, false},
