@@ -120,5 +120,5 @@ func (r Report) Verdicts() []Verdict {
 		}
 		out = append(out, v)
 	}
-	return out
+	return append(out, r.separateVerdicts()...)
 }
