@@ -135,6 +135,9 @@ type Config struct {
 	// empty. Each is measured over Duration after WarmUp, Runs times.
 	Rates  []float64
 	WarmUp time.Duration
+	// FindMax, after Rates, searches the highest rate sustained: doubling
+	// from the highest sustained, then bisecting, one run per rate.
+	FindMax bool
 	// DemoRate is the --rate of the demo scenario, which runs for
 	// Duration; DefaultDemoRate when zero.
 	DemoRate float64
@@ -300,6 +303,9 @@ func Run(ctx context.Context, cfg Config, w io.Writer) (Report, error) {
 	})
 	step(ScenarioSystem, cfg.wants(ScenarioSystem), func() (err error) {
 		rep.System, err = runSystem(ctx, cfg, w)
+		if err == nil && cfg.FindMax {
+			rep.MaxRate, err = findMax(ctx, cfg, rep.System, w)
+		}
 		return err
 	})
 	step(ScenarioCatchup, cfg.wants(ScenarioCatchup), func() (err error) {

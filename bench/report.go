@@ -28,6 +28,7 @@ type Report struct {
 	Memory     []Memory
 	// The scenarios that run the binary as separate processes.
 	System  []System
+	MaxRate *MaxRate
 	Catchup *Catchup
 	Demo    *DemoSoak
 }

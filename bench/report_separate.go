@@ -19,6 +19,13 @@ func (r Report) printSeparate(w io.Writer) {
 		fmt.Fprintf(w, "\t  %s\tp50 %s  p99 %s  max %s\tprobes per run %s\n",
 			PathHTTP, ms(s.P(0.5)), ms(s.P(0.99)), ms(s.P(1)), probeCounts(s))
 	}
+	if m := r.MaxRate; m != nil {
+		missed := "none missed up to the search's limit"
+		if m.Missed > 0 {
+			missed = fmt.Sprintf("%g missed", m.Missed)
+		}
+		fmt.Fprintf(w, "system\thighest rate sustained\t%g orders/s\t%s; tried %s\n", m.Rate, missed, m)
+	}
 	if c := r.Catchup; c != nil {
 		fmt.Fprintf(w, "catchup\tprocess cold over %d orders\t%s orders/s  %.3fx plain client\tplain client %s orders/s; CPU %s/order (broker, serve, process); runs %s\n",
 			c.Orders, si(c.Rate()), c.Ratio(), si(c.BaselineRate()), us(c.CPUPerOrder()), catchupRuns(c))

@@ -124,3 +124,37 @@ func TestStatCPU(t *testing.T) {
 		t.Errorf("procCPU(self) = %v, %v", d, err)
 	}
 }
+
+func TestFindMaxSearch(t *testing.T) {
+	// A system that sustains up to limit orders/s.
+	fake := func(limit float64) func(rate float64) (SystemRun, error) {
+		return func(rate float64) (SystemRun, error) {
+			return SystemRun{Asked: rate, Window: time.Second, Orders: int64(rate), CaughtUp: rate <= limit}, nil
+		}
+	}
+	for _, tc := range []struct {
+		limit    float64
+		measured []float64
+	}{
+		{limit: 2345},
+		{limit: 2345, measured: []float64{50, 1000}},
+		{limit: 700, measured: []float64{50, 1000}},
+		{limit: 20, measured: []float64{50}},
+	} {
+		m := &MaxRate{}
+		for _, r := range tc.measured {
+			run, _ := fake(tc.limit)(r)
+			m.note(System{Rate: r, Runs: []SystemRun{run}})
+		}
+		if err := m.search(fake(tc.limit)); err != nil {
+			t.Fatal(err)
+		}
+		if m.Rate > tc.limit || m.Missed <= tc.limit || m.Missed > findMaxPrecision*m.Rate*1.01 {
+			t.Errorf("limit %g from %v: sustained %g, missed %g; tried %s", tc.limit, tc.measured, m.Rate, m.Missed, m)
+		}
+	}
+	m := &MaxRate{}
+	if err := m.search(fake(1e9)); err != nil || m.Missed != 0 || m.Rate < findMaxLimit/2 {
+		t.Errorf("unbounded system: sustained %g, missed %g (%v)", m.Rate, m.Missed, err)
+	}
+}

@@ -174,6 +174,13 @@ func (r Report) separateVerdicts() []Verdict {
 			out = append(out, v)
 		}
 	}
+	if m := r.MaxRate; m != nil {
+		out = append(out, Verdict{
+			Target:   fmt.Sprintf("system %d orders/s sustained", TargetSustainedRate),
+			Measured: fmt.Sprintf("highest rate sustained %g orders/s (one run per rate)", m.Rate),
+			Pass:     m.Rate >= TargetSustainedRate,
+		})
+	}
 	if c := r.Catchup; c != nil && len(c.Runs) > 0 {
 		out = append(out, Verdict{
 			Target:   fmt.Sprintf("cold catch-up of process >= %.2fx a plain client's read", TargetCatchupRatio),
