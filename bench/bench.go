@@ -11,7 +11,12 @@
 //   - state.go: a processor restarted with intact local state, a view
 //     started cold on a large table, and the peak RSS of both, each in a
 //     child process;
-//   - queries.go: the read API under 64 concurrent connections.
+//   - queries.go: the read API under 64 concurrent connections;
+//   - sysrate.go, catchup.go, demosoak.go: the orderstream binary run as a
+//     user deploys it, each command its own process (deploy.go, procs.go):
+//     CPU per order of every process at fixed rates, with latency and
+//     whether the rate is sustained; the cold catch-up of `process`; and
+//     the demo's data directory and memory.
 //
 // Run prints a table and returns the Report; targets.go grades it.
 package bench
@@ -39,13 +44,21 @@ const (
 	ScenarioRecovery   = "recovery"
 	ScenarioQueries    = "queries"
 	ScenarioMemory     = "memory"
+	ScenarioSystem     = "system"
+	ScenarioCatchup    = "catchup"
+	ScenarioDemo       = "demo"
 )
 
 // Scenarios lists every scenario in the order Run runs them.
 var Scenarios = []string{
 	ScenarioBaseline, ScenarioThroughput, ScenarioLatency,
 	ScenarioRecovery, ScenarioQueries, ScenarioMemory,
+	ScenarioSystem, ScenarioCatchup, ScenarioDemo,
 }
+
+// separateProcesses are the scenarios that run the orderstream binary
+// (Config.Binary) as child processes.
+var separateProcesses = []string{ScenarioSystem, ScenarioCatchup, ScenarioDemo}
 
 // Defaults of Config, as the bench command offers them.
 const (
@@ -57,9 +70,14 @@ const (
 	DefaultRestaurants = 50
 	DefaultSimUsers    = 5000
 	DefaultTimeout     = 10 * time.Minute
+	DefaultWarmUp      = 15 * time.Second
+	DefaultDemoRate    = 20
 	// QueryConnections is the concurrency of the query load.
 	QueryConnections = 64
 )
+
+// DefaultRates are the rates of the system scenario, in orders/s.
+var DefaultRates = []float64{50, 1000}
 
 // Config sizes a run.
 type Config struct {
@@ -109,6 +127,20 @@ type Config struct {
 	Kafka int
 	// Logger receives progress and the system's warnings; nil discards.
 	Logger *slog.Logger
+
+	// Binary is the orderstream executable the system, catchup and demo
+	// scenarios run as child processes; without it they fail.
+	Binary string
+	// Rates are the orders/s of the system scenario; DefaultRates when
+	// empty. Each is measured over Duration after WarmUp, Runs times.
+	Rates  []float64
+	WarmUp time.Duration
+	// FindMax, after Rates, searches the highest rate sustained: doubling
+	// from the highest sustained, then bisecting, one run per rate.
+	FindMax bool
+	// DemoRate is the --rate of the demo scenario, which runs for
+	// Duration; DefaultDemoRate when zero.
+	DemoRate float64
 }
 
 // withDefaults fills the zero fields of c.
@@ -131,6 +163,12 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if len(c.Rates) == 0 {
+		c.Rates = DefaultRates
+	}
+	if c.DemoRate == 0 {
+		c.DemoRate = DefaultDemoRate
+	}
 	return c
 }
 
@@ -149,6 +187,15 @@ func (c Config) Validate() error {
 		return fmt.Errorf("users %d: want at least 1", c.Users)
 	case c.Partitions < 0:
 		return fmt.Errorf("partitions %d: want at least 1", c.Partitions)
+	case c.WarmUp < 0:
+		return fmt.Errorf("warm-up %v: want 0 or more", c.WarmUp)
+	case c.DemoRate < 0:
+		return fmt.Errorf("demo rate %v: want more than 0 orders/s", c.DemoRate)
+	}
+	for _, r := range c.Rates {
+		if !(r > 0) {
+			return fmt.Errorf("rate %v: want more than 0 orders/s", r)
+		}
 	}
 	for _, s := range c.Only {
 		if !slices.Contains(Scenarios, s) {
@@ -252,6 +299,21 @@ func Run(ctx context.Context, cfg Config, w io.Writer) (Report, error) {
 			return err
 		}
 		rep.Queries, err = runQueries(ctx, cfg, f, w)
+		return err
+	})
+	step(ScenarioSystem, cfg.wants(ScenarioSystem), func() (err error) {
+		rep.System, err = runSystem(ctx, cfg, w)
+		if err == nil && cfg.FindMax {
+			rep.MaxRate, err = findMax(ctx, cfg, rep.System, w)
+		}
+		return err
+	})
+	step(ScenarioCatchup, cfg.wants(ScenarioCatchup), func() (err error) {
+		rep.Catchup, err = runCatchup(ctx, cfg, w)
+		return err
+	})
+	step(ScenarioDemo, cfg.wants(ScenarioDemo), func() (err error) {
+		rep.Demo, err = runDemo(ctx, cfg, w)
 		return err
 	})
 

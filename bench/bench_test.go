@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +72,8 @@ func TestRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts brokers, processors, views and child processes")
 	}
-	scenarios := Scenarios
+	// The scenarios of separate processes have a test of their own.
+	scenarios := slices.DeleteFunc(slices.Clone(Scenarios), func(s string) bool { return slices.Contains(separateProcesses, s) })
 	if raceEnabled() {
 		scenarios = []string{ScenarioBaseline, ScenarioLatency, ScenarioQueries, ScenarioMemory}
 	}

@@ -43,6 +43,8 @@ type probe struct {
 	restaurant   string
 	n            int64 // the restaurant's order count once it is counted
 	start, shown time.Time
+	// every is how often watch looks; probeInterval when zero.
+	every time.Duration
 }
 
 // runLatency runs the whole system with the simulator placing cfg.Rate
@@ -251,12 +253,16 @@ func probeEmit(ctx context.Context, sys *system, p *probe) error {
 	})
 }
 
-// watch calls orders every probeInterval until it reaches p.n, and notes
-// when.
+// watch calls orders every p.every (probeInterval) until it reaches p.n,
+// and notes when.
 func watch(ctx context.Context, p *probe, orders func() (int64, error)) error {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	tick := time.NewTicker(probeInterval)
+	every := probeInterval
+	if p.every > 0 {
+		every = p.every
+	}
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
 		n, err := orders()

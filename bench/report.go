@@ -26,6 +26,11 @@ type Report struct {
 	Recovery   []Timed
 	Queries    []Query
 	Memory     []Memory
+	// The scenarios that run the binary as separate processes.
+	System  []System
+	MaxRate *MaxRate
+	Catchup *Catchup
+	Demo    *DemoSoak
 }
 
 // Machine is where the numbers were taken.
@@ -193,7 +198,9 @@ func (c Config) brokerName() string {
 func (r Report) Print(w io.Writer) {
 	m := r.Machine
 	fmt.Fprintf(w, "machine: %s, %d cores (GOMAXPROCS %d), %s, %s\n", m.CPU, m.Cores, m.GOMAXPROCS, m.Go, m.OS)
-	fmt.Fprintf(w, "broker: %s\n", r.Config.brokerName())
+	if r.Baseline != nil || len(r.Throughput)+len(r.Latency)+len(r.Recovery)+len(r.Queries)+len(r.Memory) > 0 {
+		fmt.Fprintf(w, "broker: %s\n", r.Config.brokerName())
+	}
 	fmt.Fprintf(w, "sizes: n=%d orders, rate=%g orders/s, duration=%v, runs=%d (medians), users=%d, partitions=%d\n\n",
 		r.Config.N, r.Config.Rate, r.Config.Duration, r.Config.Runs, r.Config.Users, r.Config.Partitions)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -226,6 +233,7 @@ func (r Report) Print(w io.Writer) {
 		fmt.Fprintf(tw, "memory\t%s\tpeak RSS %s\t%d user keys; RSS when ready %s\n",
 			mem.Process, mib(mem.Peak), mem.Keys, mib(mem.Ready))
 	}
+	r.printSeparate(tw)
 	tw.Flush()
 	for _, t := range r.Throughput {
 		if len(t.Groups) > 1 {
@@ -235,6 +243,7 @@ func (r Report) Print(w io.Writer) {
 	if len(r.Latency) > 0 {
 		fmt.Fprintln(w, "latency hops are differences of record timestamps, which producers take at millisecond resolution when they batch a record")
 	}
+	r.printSeparateNotes(w)
 	verdicts := r.Verdicts()
 	if len(verdicts) > 0 {
 		fmt.Fprintln(w, "\ntargets:")

@@ -120,5 +120,92 @@ func (r Report) Verdicts() []Verdict {
 		}
 		out = append(out, v)
 	}
+	return append(out, r.separateVerdicts()...)
+}
+
+// The targets of issue #13, for the system run as separate processes
+// (broker, process, serve, emit with kitchens on). They grade a report;
+// nothing fails on them.
+const (
+	TargetSystemCPULow      = 2 * time.Millisecond // per order, all processes
+	TargetSystemRateLow     = 50
+	TargetSystemCPUHigh     = 500 * time.Microsecond
+	TargetSystemRateHigh    = 1000
+	TargetSystemLatencyP99  = 50 * time.Millisecond // at TargetSystemRateHigh
+	TargetSustainedRate     = 3000
+	TargetCatchupRatio      = 0.15
+	TargetDemoRate          = 20
+	TargetDemoDuration      = time.Hour
+	TargetDemoBytesPerOrder = 2 << 10
+	TargetDemoRSS           = 250 << 20
+)
+
+// separateVerdicts grades the separate-process sections that ran.
+func (r Report) separateVerdicts() []Verdict {
+	var out []Verdict
+	for _, s := range r.System {
+		if s.Rate == TargetSystemRateLow || s.Rate == TargetSystemRateHigh {
+			want := TargetSystemCPULow
+			if s.Rate == TargetSystemRateHigh {
+				want = TargetSystemCPUHigh
+			}
+			out = append(out, Verdict{
+				Target:   fmt.Sprintf("system CPU per order, all processes, <= %s at %g orders/s", msf(want), s.Rate),
+				Measured: msf(s.CPUPerOrder()),
+				Pass:     len(s.Runs) > 0 && s.CPUPerOrder() <= want,
+			})
+		}
+		if s.Rate == TargetSystemRateHigh {
+			out = append(out, Verdict{
+				Target:   fmt.Sprintf("system %g orders/s sustained with %s p99 <= %v", s.Rate, PathHTTP, TargetSystemLatencyP99),
+				Measured: fmt.Sprintf("p99 %s, sustained in %d/%d runs", ms(s.P(0.99)), s.SustainedRuns(), len(s.Runs)),
+				Pass:     s.Sustained() && s.P(0.99) <= TargetSystemLatencyP99,
+			})
+		}
+		if s.Rate >= TargetSustainedRate {
+			v := Verdict{
+				Target:   fmt.Sprintf("system %d orders/s sustained", TargetSustainedRate),
+				Measured: fmt.Sprintf("placed %.0f/s, sustained in %d/%d runs", s.Placed(), s.SustainedRuns(), len(s.Runs)),
+				Pass:     s.Sustained(),
+			}
+			if s.Rate != TargetSustainedRate {
+				v.Note = fmt.Sprintf("measured at %g orders/s", s.Rate)
+			}
+			out = append(out, v)
+		}
+	}
+	if m := r.MaxRate; m != nil {
+		out = append(out, Verdict{
+			Target:   fmt.Sprintf("system %d orders/s sustained", TargetSustainedRate),
+			Measured: fmt.Sprintf("highest rate sustained %g orders/s (one run per rate)", m.Rate),
+			Pass:     m.Rate >= TargetSustainedRate,
+		})
+	}
+	if c := r.Catchup; c != nil && len(c.Runs) > 0 {
+		out = append(out, Verdict{
+			Target:   fmt.Sprintf("cold catch-up of process >= %.2fx a plain client's read", TargetCatchupRatio),
+			Measured: fmt.Sprintf("%.3fx (%s vs %s orders/s)", c.Ratio(), si(c.Rate()), si(c.BaselineRate())),
+			Pass:     c.Ratio() >= TargetCatchupRatio,
+		})
+	}
+	if d := r.Demo; d != nil {
+		var note string
+		if d.Rate != TargetDemoRate || d.Duration < TargetDemoDuration {
+			note = fmt.Sprintf("measured at %g orders/s for %v", d.Rate, d.Duration)
+		}
+		out = append(out,
+			Verdict{
+				Target:   fmt.Sprintf("demo at %d orders/s for %v: data dir growth <= %s per order after compaction", TargetDemoRate, TargetDemoDuration, bytesString(TargetDemoBytesPerOrder)),
+				Measured: fmt.Sprintf("%s (%s per order with the empty tables)", bytesString(d.GrowthPerOrder()), bytesString(d.BytesPerOrder())),
+				Pass:     d.Orders > d.StartOrders && d.GrowthPerOrder() <= TargetDemoBytesPerOrder,
+				Note:     note,
+			},
+			Verdict{
+				Target:   fmt.Sprintf("demo at %d orders/s for %v: RSS <= %s", TargetDemoRate, TargetDemoDuration, mib(TargetDemoRSS)),
+				Measured: fmt.Sprintf("peak %s", mib(d.HWM)),
+				Pass:     d.HWM > 0 && d.HWM <= TargetDemoRSS,
+				Note:     note,
+			})
+	}
 	return out
 }

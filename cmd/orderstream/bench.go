@@ -7,13 +7,14 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 
 	"github.com/orderstream/orderstream/bench"
 )
 
 func init() {
-	register("bench", "measure throughput, latency, recovery, queries and memory against a plain Kafka consumer", setupBench)
+	register("bench", "measure throughput, latency, recovery, queries and memory against a plain Kafka consumer, and the system as separate processes", setupBench)
 }
 
 // wrkAuto looks wrk up on the PATH.
@@ -25,9 +26,10 @@ func setupBench(fs *flag.FlagSet) func(context.Context, *env) error {
 		only  string
 		wrk   string
 		child string
+		rates string
 	)
 	fs.IntVar(&cfg.N, "n", bench.DefaultN, "orders pre-produced for the baseline and throughput scenarios")
-	fs.Float64Var(&cfg.Rate, "rate", bench.DefaultRate, "background orders/s of the latency scenario")
+	fs.Float64Var(&cfg.Rate, "rate", bench.DefaultRate, fmt.Sprintf("background orders/s of the latency scenario; also the demo scenario's --rate (default %d there)", bench.DefaultDemoRate))
 	fs.DurationVar(&cfg.Duration, "duration", bench.DefaultDuration, "how long the latency scenario probes, and each query load lasts")
 	fs.IntVar(&cfg.Runs, "runs", bench.DefaultRuns, "runs of each short measurement; the table shows the median")
 	fs.StringVar(&only, "only", "", "comma separated scenarios to run (default all: "+strings.Join(bench.Scenarios, ",")+")")
@@ -39,11 +41,26 @@ func setupBench(fs *flag.FlagSet) func(context.Context, *env) error {
 	fs.StringVar(&cfg.WorkDir, "work-dir", "", "directory for the temporary LevelDB state (default: the system's temporary directory)")
 	fs.StringVar(&wrk, "wrk", wrkAuto, "path of wrk, to load the query endpoints with it too; auto looks it up on the PATH, empty turns it off")
 	fs.StringVar(&child, "child", "", "internal: run as a child process of the bench with this JSON spec")
+	fs.StringVar(&rates, "rates", formatRates(bench.DefaultRates), "comma separated orders/s of the system scenario, each measured over --duration after --warmup (e.g. 50,1000,3000)")
+	fs.BoolVar(&cfg.FindMax, "find-max", false, "after --rates, search the highest rate the system sustains (doubling, then bisecting; one run per rate)")
+	fs.DurationVar(&cfg.WarmUp, "warmup", bench.DefaultWarmUp, "how long the system scenario runs at each rate before measuring")
 	return func(ctx context.Context, e *env) error {
 		if child != "" {
 			return bench.RunChild(ctx, child, os.Stdin, e.stdout, os.Stderr)
 		}
 		cfg.Only = splitList(only)
+		for _, r := range splitList(rates) {
+			v, err := strconv.ParseFloat(r, 64)
+			if err != nil {
+				return fmt.Errorf("--rates %q: %w", rates, err)
+			}
+			cfg.Rates = append(cfg.Rates, v)
+		}
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "rate" {
+				cfg.DemoRate = cfg.Rate
+			}
+		})
 		switch wrk {
 		case wrkAuto:
 			cfg.Wrk, _ = exec.LookPath("wrk")
@@ -55,10 +72,20 @@ func setupBench(fs *flag.FlagSet) func(context.Context, *env) error {
 			return fmt.Errorf("find own executable for child processes: %w", err)
 		}
 		cfg.Child = func(spec string) *exec.Cmd { return exec.Command(self, "bench", "--child", spec) }
+		cfg.Binary = self
 		cfg.Logger = slog.New(atLeast{Handler: e.logger.Handler(), min: slog.LevelWarn})
 		_, err = bench.Run(ctx, cfg, e.stdout)
 		return err
 	}
+}
+
+// formatRates is rates as --rates takes them.
+func formatRates(rates []float64) string {
+	s := make([]string, len(rates))
+	for i, r := range rates {
+		s[i] = strconv.FormatFloat(r, 'g', -1, 64)
+	}
+	return strings.Join(s, ",")
 }
 
 // atLeast drops records below min: the system's routine info lines would
