@@ -1,17 +1,22 @@
 package orderstream.streams;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -168,16 +173,20 @@ public final class App {
         return b.build();
     }
 
-    /** Creates the output topics, compacted, with the partitions of "orders". */
+    /** Creates the output topics that do not exist yet: compacted, with the partitions of "orders". */
     static void createTopics(Properties props) throws InterruptedException, ExecutionException {
         try (Admin admin = Admin.create(props)) {
-            int partitions = admin.describeTopics(List.of(INPUT)).allTopicNames().get()
-                    .get(INPUT).partitions().size();
+            int partitions = inputPartitions(props);
             List<NewTopic> topics = new ArrayList<>();
             topics.add(new NewTopic(DLQ, java.util.Optional.of(partitions), java.util.Optional.empty()));
             for (String t : List.of(RESTAURANTS, USERS, GLOBAL)) {
                 topics.add(new NewTopic(t, java.util.Optional.of(partitions), java.util.Optional.empty())
                         .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+            }
+            Set<String> existing = admin.listTopics().names().get();
+            topics.removeIf(t -> existing.contains(t.name()));
+            if (topics.isEmpty()) {
+                return;
             }
             for (var f : admin.createTopics(topics).values().entrySet()) {
                 try {
@@ -188,6 +197,23 @@ public final class App {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * The partitions of "orders", from a consumer's metadata request (the
+     * Metadata API, which every broker answers; the admin client's
+     * describeTopics uses a newer one).
+     */
+    static int inputPartitions(Properties props) {
+        Properties p = new Properties();
+        p.putAll(props);
+        try (var c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<PartitionInfo> parts = c.partitionsFor(INPUT, Duration.ofMinutes(1));
+            if (parts == null || parts.isEmpty()) {
+                throw new IllegalStateException("topic " + INPUT + " does not exist");
+            }
+            return parts.size();
         }
     }
 
