@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +72,8 @@ func TestRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts brokers, processors, views and child processes")
 	}
-	scenarios := Scenarios
+	// The streams scenario needs Apache Kafka and a JVM: TestStreams.
+	scenarios := slices.DeleteFunc(slices.Clone(Scenarios), func(s string) bool { return s == ScenarioStreams })
 	if raceEnabled() {
 		scenarios = []string{ScenarioBaseline, ScenarioLatency, ScenarioQueries, ScenarioMemory}
 	}
