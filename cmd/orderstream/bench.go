@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register("bench", "measure throughput, latency, recovery, queries and memory against a plain Kafka consumer", setupBench)
+	register("bench", "measure throughput, latency, recovery, queries and memory against a plain Kafka consumer (and Kafka Streams: --only streams --kafka 1)", setupBench)
 }
 
 // wrkAuto looks wrk up on the PATH.
