@@ -52,7 +52,7 @@ const (
 // Scenarios lists every scenario in the order Run runs them.
 var Scenarios = []string{
 	ScenarioBaseline, ScenarioThroughput, ScenarioLatency,
-	ScenarioRecovery, ScenarioQueries, ScenarioMemory,
+	ScenarioRecovery, ScenarioQueries, ScenarioMemory, ScenarioStreams,
 	ScenarioSystem, ScenarioCatchup, ScenarioDemo,
 }
 
@@ -315,6 +315,16 @@ func Run(ctx context.Context, cfg Config, w io.Writer) (Report, error) {
 	step(ScenarioDemo, cfg.wants(ScenarioDemo), func() (err error) {
 		rep.Demo, err = runDemo(ctx, cfg, w)
 		return err
+	})
+
+	// Kafka Streams needs Apache Kafka: without --kafka it runs only when
+	// asked for by name (and then says why it cannot).
+	step(ScenarioStreams, slices.Contains(cfg.Only, ScenarioStreams) || (len(cfg.Only) == 0 && cfg.Kafka > 0), func() error {
+		f, err := orders()
+		if err != nil {
+			return err
+		}
+		return runStreams(ctx, cfg, f, w)
 	})
 
 	fmt.Fprintln(w)

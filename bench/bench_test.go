@@ -72,8 +72,11 @@ func TestRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts brokers, processors, views and child processes")
 	}
-	// The scenarios of separate processes have a test of their own.
-	scenarios := slices.DeleteFunc(slices.Clone(Scenarios), func(s string) bool { return slices.Contains(separateProcesses, s) })
+	// The scenarios of separate processes have a test of their own; the
+	// streams scenario needs Apache Kafka and a JVM: TestStreams.
+	scenarios := slices.DeleteFunc(slices.Clone(Scenarios), func(s string) bool {
+		return slices.Contains(separateProcesses, s) || s == ScenarioStreams
+	})
 	if raceEnabled() {
 		scenarios = []string{ScenarioBaseline, ScenarioLatency, ScenarioQueries, ScenarioMemory}
 	}

@@ -68,13 +68,18 @@ func stages(f *fixture) []stage {
 	}
 }
 
+// fullTopologyStage is every processor together, fed "orders".
+func fullTopologyStage() stage {
+	return stage{subject: FullTopology, groups: processors.Names(), input: order.Stream, first: string(ingest.Output)}
+}
+
 // runThroughput measures each processor alone, then all of them, each
 // cfg.Runs times on a fresh broker. The clock runs from building the
 // processors (cold: empty local state, a new consumer group) until the
 // tables hold every order.
 func runThroughput(ctx context.Context, cfg Config, f *fixture, w io.Writer) ([]Throughput, error) {
 	var out []Throughput
-	all := append(stages(f), stage{subject: FullTopology, groups: processors.Names(), input: order.Stream, first: string(ingest.Output)})
+	all := append(stages(f), fullTopologyStage())
 	for _, st := range all {
 		records, err := f.records(st.input)
 		if err != nil {

@@ -14,7 +14,7 @@ import (
 )
 
 func init() {
-	register("bench", "measure throughput, latency, recovery, queries and memory against a plain Kafka consumer, and the system as separate processes", setupBench)
+	register("bench", "measure throughput, latency, recovery, queries and memory against a plain Kafka consumer, the system as separate processes, and Kafka Streams (--only streams --kafka 1)", setupBench)
 }
 
 // wrkAuto looks wrk up on the PATH.
