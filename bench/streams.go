@@ -267,28 +267,6 @@ func brokerCPU(c *cluster) time.Duration {
 	return sum
 }
 
-// procCPU is the user and system time of process pid (utime and stime of
-// /proc/PID/stat, in clock ticks of 10 ms on Linux).
-func procCPU(pid int) (time.Duration, error) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, fmt.Errorf("cpu of process %d: %w", pid, err)
-	}
-	// Fields after the command name, which is in parentheses and may hold spaces.
-	rest := string(data[strings.LastIndexByte(string(data), ')')+2:])
-	fields := strings.Fields(rest)
-	if len(fields) < 13 {
-		return 0, fmt.Errorf("cpu of process %d: short /proc stat %q", pid, data)
-	}
-	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
-	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, fmt.Errorf("cpu of process %d: %w", pid, err)
-	}
-	const tick = 10 * time.Millisecond // USER_HZ is 100 on Linux
-	return time.Duration(utime+stime) * tick, nil
-}
-
 // logWriter sends the JVM's output to the bench's logger at debug level.
 func logWriter(cfg Config) io.Writer { return slogWriter{cfg} }
 
