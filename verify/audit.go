@@ -122,9 +122,10 @@ func checkHistory(topic string, o *lifecycle.Order, want *order.Order, r *Report
 }
 
 // checkLifecycle compares the lifecycle table with the recomputation. A
-// finished order may be missing: the retention sweep deleted it, and
-// order-status, checked against the same recomputation, shows that it
-// finished. An unfinished order is never deleted.
+// finished order may be retired: the retention sweep kept only
+// lifecycle.Retire of it, and order-status, checked against the same
+// recomputation, shows that it finished. An unfinished order is never
+// retired, and no order is ever deleted.
 func checkLifecycle(ctx context.Context, base []kgo.Opt, snap *snapshot, a *audit, r *Report) error {
 	topic := string(lifecycle.Table)
 	got, err := table[lifecycle.Order](ctx, base, snap, topic, r)
@@ -133,8 +134,10 @@ func checkLifecycle(ctx context.Context, base []kgo.Opt, snap *snapshot, a *audi
 	}
 	want := map[string]*lifecycle.Order{}
 	for id, o := range a.orders {
-		if _, ok := got[id]; !ok && o.Status.Final() {
+		if g, ok := got[id]; ok && g.Retired && o.Status.Final() {
+			// What the retention sweep leaves: the history is gone.
 			r.Retired++
+			want[id] = lifecycle.Retire(o)
 			continue
 		}
 		want[id] = o

@@ -168,7 +168,7 @@ type Report struct {
 	Restaurants int // restaurants with orders
 	Users       int // users with orders
 	Changes     int // status changes the lifecycle made
-	Retired     int // finished orders the retention deleted from the lifecycle table
+	Retired     int // finished orders the retention sweep retired in the lifecycle table (lifecycle.Retire)
 	Inboxes     int // users with notifications
 	// Ambiguous lists order ids written more than once with different
 	// contents on different partitions of "orders": which copy counts

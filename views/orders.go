@@ -15,13 +15,25 @@ type Orders struct{ t *table }
 // Get returns the order id with its history, ErrNotFound if it is unknown
 // or retired, ErrUnavailable while the view is not recovered.
 func (o *Orders) Get(id string) (*lifecycle.Order, error) {
+	ord, err := o.stored(id)
+	if err == nil && ord.Retired {
+		return nil, ErrNotFound
+	}
+	return ord, err
+}
+
+// stored is what the audit table holds under id, a retired order's
+// remains included.
+func (o *Orders) stored(id string) (*lifecycle.Order, error) {
 	return get[lifecycle.Order](o.t, id)
 }
 
 // Placed is the order placed under id as the intake compares a request
-// with it (intake.Lookup): nil when the audit table does not hold it.
+// with it (intake.Lookup): nil when the audit table does not hold it. A
+// retired order's remains keep its parties and total, so its id is still
+// told apart from another order's.
 func (o *Orders) Placed(id string) (*intake.Placed, error) {
-	ord, err := o.Get(id)
+	ord, err := o.stored(id)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return nil, nil

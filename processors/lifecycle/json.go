@@ -80,6 +80,9 @@ func (o *Order) AppendJSON(b []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
+	if o.Retired {
+		b = append(b, `,"retired":true`...)
+	}
 	return append(b, '}'), nil
 }
 
@@ -343,6 +346,9 @@ func (o *Order) DecodeJSON(data []byte) bool {
 	o.Source.ScanJSON(&s)
 	if s.Maybe(`,"digest":`) {
 		o.Digest = s.String()
+	}
+	if s.Maybe(`,"retired":`) {
+		o.Retired = s.Bool()
 	}
 	s.Lit("}")
 	return s.Done()

@@ -151,6 +151,10 @@ type Order struct {
 	// duplicate, and one with another digest a conflict.
 	Source exactly.Pos `json:"source"`
 	Digest string      `json:"digest,omitempty"`
+	// Retired marks what the retention sweep leaves of a finished order:
+	// no history, only what tells a later copy of its id from a new order
+	// (see Retire). The API shows it as unknown.
+	Retired bool `json:"retired,omitempty"`
 }
 
 // OrderCodec encodes *Order.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/order"
+	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/lifecycle"
 )
 
@@ -122,7 +123,8 @@ func TestLifecycle(t *testing.T) {
 }
 
 // TestRetire sweeps the table as the process command does: finished orders
-// older than the cutoff are deleted, others stay.
+// older than the cutoff lose their history, others stay whole; a later
+// copy of a retired order's id is still a duplicate.
 func TestRetire(t *testing.T) {
 	tt := tester.New(t)
 	p := testutil.StartProcessor(t, tt, lifecycle.Define(lifecycle.Hooks{}, ids))
@@ -140,10 +142,36 @@ func TestRetire(t *testing.T) {
 		t.Fatalf("VisitAll: %v", err)
 	}
 	tt.Catchup()
-	keys := tt.GetTableKeys(lifecycle.Table)
-	slices.Sort(keys)
-	if want := []string{"new-cancelled", "old-open"}; !slices.Equal(keys, want) {
-		t.Errorf("after the sweep, keys = %v, want %v", keys, want)
+	var retired, whole []string
+	for _, k := range tt.GetTableKeys(lifecycle.Table) {
+		o := tt.TableValue(lifecycle.Table, k).(*lifecycle.Order)
+		switch {
+		case o.Retired && o.History == nil && o.Status.Final() && o.RestaurantID == "r-1":
+			retired = append(retired, k)
+		case !o.Retired && len(o.History) > 0:
+			whole = append(whole, k)
+		default:
+			t.Errorf("after the sweep, %s = %+v", k, o)
+		}
+	}
+	slices.Sort(retired)
+	slices.Sort(whole)
+	if want := []string{"old-delivered", "old-rejected"}; !slices.Equal(retired, want) {
+		t.Errorf("retired = %v, want %v", retired, want)
+	}
+	if want := []string{"new-cancelled", "old-open"}; !slices.Equal(whole, want) {
+		t.Errorf("kept whole = %v, want %v", whole, want)
+	}
+
+	// Another record of "orders" with a retired order's id.
+	var dup lifecycle.Verdict = -1
+	o, _ := tt.TableValue(lifecycle.Table, "old-delivered").(*lifecycle.Order)
+	again := &order.Order{OrderID: "old-delivered", RestaurantID: "r-1", UserID: "u-1", TotalCents: 2500, PlacedAt: t0}
+	if _, out := lifecycle.Process(o, lifecycle.PlacedRequest(again, exactly.Pos{Partition: 2, Offset: 9}), exactly.Pos{Offset: 99}); out.Update == nil {
+		dup = out.Verdict
+	}
+	if dup != lifecycle.Duplicate {
+		t.Errorf("a copy of a retired order's id: verdict %v, want duplicate", dup)
 	}
 }
 
