@@ -18,8 +18,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/orderstream/orderstream/catalog"
-	"github.com/orderstream/orderstream/emitters/kitchen"
 	"github.com/orderstream/orderstream/internal/broker"
+	"github.com/orderstream/orderstream/processors/kitchen"
 )
 
 // The browser tests drive the dashboard and goka's monitor in headless

@@ -16,11 +16,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/orderstream/orderstream/emitters/kitchen"
 	"github.com/orderstream/orderstream/internal/broker"
 	"github.com/orderstream/orderstream/internal/kgoconf"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/ingest"
+	"github.com/orderstream/orderstream/processors/kitchen"
 	"github.com/orderstream/orderstream/processors/runner"
 	"github.com/orderstream/orderstream/views"
 )

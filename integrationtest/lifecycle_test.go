@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/orderstream/orderstream/catalog"
-	"github.com/orderstream/orderstream/emitters/kitchen"
 	"github.com/orderstream/orderstream/internal/broker"
 	"github.com/orderstream/orderstream/order"
+	"github.com/orderstream/orderstream/processors/kitchen"
 	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/views"
 )

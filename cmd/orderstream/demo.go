@@ -8,12 +8,12 @@ import (
 	"path/filepath"
 
 	"github.com/orderstream/orderstream/emitters"
-	"github.com/orderstream/orderstream/emitters/kitchen"
 	"github.com/orderstream/orderstream/emitters/simulator"
 	"github.com/orderstream/orderstream/internal/broker"
 	"github.com/orderstream/orderstream/internal/metrics"
 	"github.com/orderstream/orderstream/internal/supervise"
 	"github.com/orderstream/orderstream/processors"
+	"github.com/orderstream/orderstream/processors/kitchen"
 	"github.com/orderstream/orderstream/processors/runner"
 	"github.com/orderstream/orderstream/views"
 )

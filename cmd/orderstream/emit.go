@@ -14,11 +14,11 @@ import (
 
 	"github.com/orderstream/orderstream/catalog"
 	"github.com/orderstream/orderstream/emitters"
-	"github.com/orderstream/orderstream/emitters/kitchen"
 	"github.com/orderstream/orderstream/emitters/simulator"
 	"github.com/orderstream/orderstream/internal/kafkaconf"
 	"github.com/orderstream/orderstream/internal/topics"
 	"github.com/orderstream/orderstream/order"
+	"github.com/orderstream/orderstream/processors/kitchen"
 )
 
 func init() {

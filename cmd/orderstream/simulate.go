@@ -10,10 +10,10 @@ import (
 	"github.com/lovoo/goka"
 
 	"github.com/orderstream/orderstream/emitters"
-	"github.com/orderstream/orderstream/emitters/kitchen"
 	"github.com/orderstream/orderstream/emitters/simulator"
 	"github.com/orderstream/orderstream/internal/kafkaconf"
 	"github.com/orderstream/orderstream/internal/topics"
+	"github.com/orderstream/orderstream/processors/kitchen"
 	"github.com/orderstream/orderstream/processors/runner"
 )
 

@@ -8,10 +8,10 @@ import (
 
 	"github.com/lovoo/goka/tester"
 
-	"github.com/orderstream/orderstream/emitters/kitchen"
 	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
+	"github.com/orderstream/orderstream/processors/kitchen"
 	"github.com/orderstream/orderstream/processors/lifecycle"
 )
 
