@@ -160,7 +160,8 @@ func TestServeAll(t *testing.T) {
 	waitFor(t, "the metrics", func() (string, bool) {
 		_, body := get(t, base+"/metrics")
 		return body, strings.Contains(body, `orderstream_orders_emitted_total{source="intake"} 1`+"\n") &&
-			strings.Contains(body, `orderstream_processor_messages_consumed_total{group="restaurant",topic="placed-by-restaurant"} 1`+"\n") &&
+			// The placed update, and the changes that follow it.
+			strings.Contains(body, `orderstream_processor_messages_consumed_total{group="restaurant",topic="status-by-restaurant"} `) &&
 			strings.Contains(body, `orderstream_view_recovered{table="restaurant-table"} 1`+"\n")
 	})
 }
