@@ -48,7 +48,7 @@ type Config struct {
 // Processor is one group graph with the options it needs, and what runs
 // beside it.
 type Processor struct {
-	Graph   *goka.GroupGraph
+	Graph   runner.Graph
 	Options []goka.ProcessorOption
 	Tend    runner.Tend
 	// Beside, when set, runs next to the processor while it runs: what
@@ -84,7 +84,7 @@ func AllWith(cfg Config) []Processor {
 	// The lifecycle names restaurants in its notifications from a view of
 	// the catalog beside it.
 	names := new(lifecycle.Catalog)
-	audit := Processor{Graph: lifecycle.Define(h.Lifecycle, names.Name), BesideName: "catalog-view",
+	audit := Processor{Graph: runner.Goka(lifecycle.Define(h.Lifecycle, names.Name)), BesideName: "catalog-view",
 		Beside: func(ctx context.Context, cfg runner.Config) error {
 			return names.Run(ctx, cfg.Kafka, cfg.Logger)
 		}}
@@ -97,7 +97,7 @@ func AllWith(cfg Config) []Processor {
 	}
 	audit.Tend = runner.Together(sweeps...)
 	return []Processor{
-		{Graph: ingest.Define(h.Ingest), Options: ingest.Options(), Run: runIngest(h.Ingest)},
+		{Graph: runner.Goka(ingest.Define(h.Ingest)), Options: ingest.Options(), Run: runIngest(h.Ingest)},
 		audit,
 		{Graph: restaurant.Define(cfg.Restaurant)},
 		{Graph: user.Define()},
@@ -110,7 +110,7 @@ func AllWith(cfg Config) []Processor {
 func Graphs() []*goka.GroupGraph {
 	var gs []*goka.GroupGraph
 	for _, p := range All(Hooks{}) {
-		gs = append(gs, p.Graph)
+		gs = append(gs, p.Graph.GroupGraph)
 	}
 	return gs
 }

@@ -356,7 +356,7 @@ func TestTopology(t *testing.T) {
 	tt := tester.New(t)
 	h := new(hooks)
 	for _, p := range processors.All(h.Hooks()) {
-		testutil.StartProcessor(t, tt, p.Graph, p.Options...)
+		testutil.StartProcessor(t, tt, p.Graph.GroupGraph, p.Options...)
 	}
 
 	dlq := tt.NewQueueTracker(string(ingest.DLQ))

@@ -58,7 +58,7 @@ func TestRunFails(t *testing.T) {
 	good := processors.All(processors.Hooks{})[0]
 	good.Run = nil
 	good.Options = append(good.Options, goka.WithTester(tt))
-	bad := processors.Processor{Graph: goka.DefineGroup("bad")} // no input: invalid
+	bad := processors.Processor{Graph: runner.Goka(goka.DefineGroup("bad"))} // no input: invalid
 	cfg := runner.Config{Logger: slog.New(slog.DiscardHandler)}
 
 	done := make(chan error, 1)

@@ -37,8 +37,8 @@ func TestWebUILinks(t *testing.T) {
 	runSet(t, set)
 	tt.SetTableValue(restaurant.Table, "r1", restaurantStats("r1", 4, 10000))
 	h := newTestHandler(t, HandlerConfig{Views: set})
-	h.AttachProcessor(newTestProcessor(t, restaurant.Define(restaurant.Config{})))
-	h.AttachProcessor(newTestProcessor(t, user.Define()))
+	h.AttachProcessor(newTestProcessor(t, restaurant.Define(restaurant.Config{}).GroupGraph))
+	h.AttachProcessor(newTestProcessor(t, user.Define().GroupGraph))
 
 	seen := map[string]bool{}
 	queue := []string{"/"}
@@ -76,7 +76,7 @@ func TestWebUIPages(t *testing.T) {
 	runSet(t, set)
 	tt.SetTableValue(restaurant.Table, "r1", restaurantStats("r1", 4, 10000))
 	h := newTestHandler(t, HandlerConfig{Views: set})
-	h.AttachProcessor(newTestProcessor(t, restaurant.Define(restaurant.Config{})))
+	h.AttachProcessor(newTestProcessor(t, restaurant.Define(restaurant.Config{}).GroupGraph))
 
 	tests := []struct {
 		target   string
@@ -127,8 +127,8 @@ func TestAttachWhileServing(t *testing.T) {
 	runSet(t, set)
 	h := newTestHandler(t, HandlerConfig{Views: set})
 	procs := []*goka.Processor{
-		newTestProcessor(t, restaurant.Define(restaurant.Config{})),
-		newTestProcessor(t, user.Define()),
+		newTestProcessor(t, restaurant.Define(restaurant.Config{}).GroupGraph),
+		newTestProcessor(t, user.Define().GroupGraph),
 	}
 
 	var wg sync.WaitGroup

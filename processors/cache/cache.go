@@ -10,7 +10,10 @@
 // goka writes it; under a heavy one, every update made while a flush is in
 // flight is coalesced into the next. A hot key (a restaurant, a global
 // shard) is encoded, stored and produced once per flush instead of once per
-// order.
+// order. A table whose readers can wait asks for a flush interval
+// (Interval), as Kafka Streams' commit interval: then a partition flushes
+// at most once per interval, and under a light load too the updates of
+// the interval go out as one batch, each changed key once.
 //
 // Exactness. Every callback that changes a key defers its message's
 // commit (goka's DeferCommit) until a flush holding the key's value after
@@ -31,18 +34,50 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/storage"
 )
 
-// MaxClean is how many unchanged values a partition keeps after a flush;
-// more are dropped (they are read from the local table again when needed).
+// MaxClean is how many unchanged values a partition keeps after a flush
+// by default; more are dropped (they are read from the local table again
+// when needed).
 const MaxClean = 4096
 
-// Runtime is what a running processor gives its cached tables.
+// Option configures a Table.
+type Option func(*options)
+
+type options struct {
+	interval time.Duration
+	maxClean int
+}
+
+// Interval makes a partition flush at most once per d: updates wait for
+// the next flush up to d, and the messages behind them are committed
+// after it. Zero (the default) flushes as soon as the previous flush is
+// acknowledged.
+func Interval(d time.Duration) Option { return func(o *options) { o.interval = d } }
+
+// KeepClean sets how many unchanged values a partition keeps after a
+// flush (MaxClean by default): fewer for large values.
+func KeepClean(n int) Option { return func(o *options) { o.maxClean = n } }
+
+// Cache is a table cache, as a processor's runner sees it
+// (runner.Graph.Cache).
+type Cache interface {
+	// Attach makes the cache write to rt, in the processor rt belongs
+	// to; detach, called once that processor stopped, makes it write
+	// through again.
+	Attach(rt *Runtime) (detach func(), err error)
+}
+
+// Runtime is what a running processor gives its cached table.
 type Runtime struct {
+	// Table is the group table cached, whose codec encodes the values.
+	Table goka.Table
+	Codec goka.Codec
 	// Storage returns the local storage of a table topic's partition, as
 	// goka's storage builder last built it.
 	Storage func(topic string, partition int32) (storage.Storage, bool)
@@ -55,29 +90,36 @@ type Runtime struct {
 
 // Table is the cache of one group table whose values are *T.
 type Table[T any] struct {
-	topic string
-	enc   goka.Codec
+	opts options
 
 	mu    sync.Mutex
 	rt    *Runtime
 	parts map[context.Context]*partition[T]
 }
 
-// New returns a table cache. Register it with the group's graph, whose
-// table it caches, encoding values with the table's codec.
-func New[T any]() *Table[T] { return new(Table[T]) }
+// New returns a table cache. The group's callbacks update their table
+// through it, and the group hands it to its runner (runner.Graph.Cache),
+// which attaches it to the running processor: until then, and in goka's
+// tester, it writes through.
+func New[T any](opts ...Option) *Table[T] {
+	t := &Table[T]{opts: options{maxClean: MaxClean}}
+	for _, o := range opts {
+		o(&t.opts)
+	}
+	return t
+}
 
-// attach makes t cache, in the processor rt belongs to. A graph runs in
-// one processor at a time: define it again for another.
-func (t *Table[T]) attach(rt *Runtime) error {
+// Attach implements Cache. A graph runs in one processor at a time: define
+// it again for another.
+func (t *Table[T]) Attach(rt *Runtime) (detach func(), err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.rt != nil {
-		return fmt.Errorf("cache of %s: the graph runs in another processor already", t.topic)
+		return nil, fmt.Errorf("cache of %s: the graph runs in another processor already", rt.Table)
 	}
 	t.rt = rt
 	t.parts = map[context.Context]*partition[T]{}
-	return nil
+	return t.detach, nil
 }
 
 // detach makes t write through again; the partitions were stopped.
@@ -112,12 +154,13 @@ func (t *Table[T]) partition(ctx goka.Context) *partition[T] {
 	if p, ok := t.parts[session]; ok {
 		return p
 	}
-	st, ok := t.rt.Storage(t.topic, ctx.Partition())
+	topic := string(t.rt.Table)
+	st, ok := t.rt.Storage(topic, ctx.Partition())
 	if !ok {
-		ctx.Fail(fmt.Errorf("cache: no local storage of %s/%d", t.topic, ctx.Partition())) // panics
+		ctx.Fail(fmt.Errorf("cache: no local storage of %s/%d", topic, ctx.Partition())) // panics
 	}
 	p := &partition[T]{
-		topic: t.topic, enc: t.enc, st: st, producer: t.rt.Producer, flushed: t.rt.Flushed,
+		topic: topic, enc: t.rt.Codec, opts: t.opts, st: st, producer: t.rt.Producer, flushed: t.rt.Flushed,
 		values: map[string]*T{}, dirty: map[string]bool{}, wake: make(chan struct{}, 1),
 	}
 	t.parts[session] = p
@@ -135,6 +178,7 @@ func (t *Table[T]) partition(ctx goka.Context) *partition[T] {
 type partition[T any] struct {
 	topic    string
 	enc      goka.Codec
+	opts     options
 	st       storage.Storage
 	producer goka.Producer
 	flushed  func(records int, err error)
@@ -172,22 +216,43 @@ func (p *partition[T]) update(ctx goka.Context, fn func(v *T) *T) {
 	}
 }
 
-// run flushes whenever there is something to flush and the previous flush
-// is acknowledged, until the session ends; then it flushes what is left,
-// and callbacks still running flush their own updates.
+// run flushes whenever there is something to flush, the previous flush
+// is acknowledged and the interval since it started has passed, until the
+// session ends; then it flushes what is left, and callbacks still running
+// flush their own updates.
 func (p *partition[T]) run(session context.Context) {
+	var pause *time.Timer
+	if p.opts.interval > 0 {
+		pause = time.NewTimer(0)
+		defer pause.Stop()
+	}
 	for {
 		select {
 		case <-p.wake:
-			p.flush()
 		case <-session.Done():
-			p.mu.Lock()
-			p.closed = true
-			p.mu.Unlock()
-			p.flush()
+			p.close()
 			return
 		}
+		if pause != nil {
+			select {
+			case <-pause.C:
+			case <-session.Done():
+				p.close()
+				return
+			}
+			pause.Reset(p.opts.interval)
+		}
+		p.flush()
 	}
+}
+
+// close flushes what is left when the session ended, and makes callbacks
+// still running flush their own updates.
+func (p *partition[T]) close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	p.flush()
 }
 
 // flush writes the dirty values and, once the changelog acknowledged all
@@ -271,48 +336,14 @@ func (p *partition[T]) write(keys []string, data [][]byte) error {
 	return nil
 }
 
-// evictLocked drops unchanged values beyond MaxClean.
+// evictLocked drops unchanged values beyond the clean ones kept.
 func (p *partition[T]) evictLocked() {
 	for k := range p.values {
-		if len(p.values) <= MaxClean {
+		if len(p.values) <= p.opts.maxClean {
 			return
 		}
 		if !p.dirty[k] {
 			delete(p.values, k)
 		}
 	}
-}
-
-// tables maps the graphs to their caches, for the runner.
-var tables sync.Map // *goka.GroupGraph → attacher
-
-type attacher interface {
-	attach(*Runtime) error
-	detach()
-}
-
-// Register makes t the cache of gg's table and returns gg.
-func Register[T any](gg *goka.GroupGraph, t *Table[T]) *goka.GroupGraph {
-	t.topic, t.enc = gg.GroupTable().Topic(), gg.GroupTable().Codec()
-	tables.Store(gg, attacher(t))
-	return gg
-}
-
-// Has reports whether gg's table has a cache.
-func Has(gg *goka.GroupGraph) bool {
-	_, ok := tables.Load(gg)
-	return ok
-}
-
-// Attach attaches gg's cache to rt. Call detach once the processor
-// stopped: the cache writes through from then on.
-func Attach(gg *goka.GroupGraph, rt *Runtime) (detach func(), err error) {
-	a, ok := tables.Load(gg)
-	if !ok {
-		return func() {}, nil
-	}
-	if err := a.(attacher).attach(rt); err != nil {
-		return nil, err
-	}
-	return a.(attacher).detach, nil
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,10 +37,11 @@ type tally struct {
 
 type tallyCodec = jsoncodec.Codec[tally]
 
-// define is a group counting its input per key in a cached table.
-func define() *goka.GroupGraph {
-	t := cache.New[tally]()
-	return cache.Register(goka.DefineGroup(group,
+// define is a group counting its input per key in a table cached with
+// opts.
+func define(opts ...cache.Option) runner.Graph {
+	t := cache.New[tally](opts...)
+	return runner.Graph{GroupGraph: goka.DefineGroup(group,
 		goka.Input(input, new(codec.String), func(ctx goka.Context, _ any) {
 			t.Update(ctx, func(v *tally) *tally {
 				if v == nil {
@@ -50,12 +52,12 @@ func define() *goka.GroupGraph {
 			})
 		}),
 		goka.Persist(new(tallyCodec)),
-	), t)
+	), Cache: t}
 }
 
 func startBroker(t *testing.T) kafkaconf.Config {
 	t.Helper()
-	return testutil.StartBroker(t, "cache-test", 3, topics.FromGraphs(define()))
+	return testutil.StartBroker(t, "cache-test", 3, topics.FromGraphs(define().GroupGraph))
 }
 
 // produce writes n messages per key.
@@ -76,16 +78,23 @@ func produce(t *testing.T, cl *kgo.Client, keys, n int) {
 
 // run runs the group until stop is called, which returns Run's error.
 func run(t *testing.T, kc kafkaconf.Config, dir string) (stop func() error) {
-	return runFlushed(t, kc, dir, nil)
+	return runWith(t, kc, dir, runOpts{})
 }
 
-// runFlushed is run with flushed as runner.Config.CacheFlushed.
-func runFlushed(t *testing.T, kc kafkaconf.Config, dir string, flushed func(goka.Group, int, error)) (stop func() error) {
+// runOpts are what a test run adds to the runner's configuration.
+type runOpts struct {
+	flushed func(goka.Group, int, error) // runner.Config.CacheFlushed
+	started func(*goka.Processor)        // runner.Config.Started
+	cache   []cache.Option               // the table cache's
+}
+
+// runWith is run with o.
+func runWith(t *testing.T, kc kafkaconf.Config, dir string, o runOpts) (stop func() error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		cfg := runner.Config{Kafka: kc, DataDir: dir, Logger: slog.New(slog.DiscardHandler), CacheFlushed: flushed}
-		done <- runner.Run(ctx, cfg, define())
+		cfg := runner.Config{Kafka: kc, DataDir: dir, Logger: slog.New(slog.DiscardHandler), CacheFlushed: o.flushed, Started: o.started}
+		done <- runner.Run(ctx, cfg, define(o.cache...))
 	}()
 	return func() error {
 		cancel()
@@ -225,6 +234,84 @@ func TestCountsOnceAcrossRestart(t *testing.T) {
 	}
 }
 
+// With a flush interval longer than the test, a partition flushes at its
+// first update and when it stops, not between: every key is written at
+// most twice, and what waited for the interval is neither lost nor counted
+// twice when the processor stops and starts again.
+func TestIntervalFlushesOnStop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a broker and a processor")
+	}
+	const keys, n = 4, 200
+	kc := startBroker(t)
+	cl := testutil.KafkaClient(t, kc)
+	log := &changelog{cl: testutil.KafkaClient(t, kc, kgo.ConsumeTopics(table), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())), latest: map[string]int64{}}
+	dir := t.TempDir()
+	for round := 1; round <= 2; round++ {
+		produce(t, cl, keys, n)
+		before := tableRecords(t, cl)
+		var p atomic.Pointer[goka.Processor]
+		stop := runWith(t, kc, dir, runOpts{started: p.Store, cache: []cache.Option{cache.Interval(time.Hour)}})
+		waitProcessed(t, &p, keys*n)
+		// Only the first flush has been written: the updates after it
+		// wait for the interval.
+		if running := tableRecords(t, cl) - before; running > keys {
+			t.Errorf("run %d: %d changelog records for %d keys while running: flushed after the first update", round, running, keys)
+		}
+		if err := stop(); err != nil {
+			t.Fatalf("run %d: %v", round, err)
+		}
+		log.waitSum(t, int64(keys*n*round))
+		waitCommitted(t, cl)
+		if written := tableRecords(t, cl) - before; written > 2*keys {
+			t.Errorf("run %d: %d changelog records for %d keys: flushed between the first update and the stop", round, written, keys)
+		}
+	}
+	for k, v := range log.latest {
+		if v != 2*n {
+			t.Fatalf("key %s counted %d times, want %d", k, v, 2*n)
+		}
+	}
+}
+
+// tableRecords is how many records the table topic holds.
+func tableRecords(t *testing.T, cl *kgo.Client) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	ends.Each(func(e kadm.ListedOffset) { n += int(e.Offset) })
+	return n
+}
+
+// waitProcessed waits until the processor p holds has processed want
+// input messages.
+func waitProcessed(t *testing.T, p *atomic.Pointer[goka.Processor], want int) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var n int
+		if gp := p.Load(); gp != nil {
+			for _, ps := range gp.Stats().Group {
+				if in := ps.Input[string(input)]; in != nil {
+					n += int(in.Count)
+				}
+			}
+		}
+		if n >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the processor processed %d messages, want %d", n, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // The flush hook sees every flush: as many records as the changelog got.
 func TestFlushedHook(t *testing.T) {
 	if testing.Short() {
@@ -249,7 +336,7 @@ func TestFlushedHook(t *testing.T) {
 		}
 	}
 	produce(t, cl, 4, 300)
-	stop := runFlushed(t, kc, t.TempDir(), flushed)
+	stop := runWith(t, kc, t.TempDir(), runOpts{flushed: flushed})
 	log.waitSum(t, 4*300)
 	if err := stop(); err != nil {
 		t.Fatal(err)

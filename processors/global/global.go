@@ -13,6 +13,7 @@ import (
 	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/processors/cache"
 	"github.com/orderstream/orderstream/processors/exactly"
+	"github.com/orderstream/orderstream/processors/runner"
 	"github.com/orderstream/orderstream/processors/window"
 )
 
@@ -94,14 +95,19 @@ func ShardKey(source goka.Group, partition int32) string {
 	return fmt.Sprintf("%s/%d", source, partition)
 }
 
+// FlushInterval is how often at most a partition of the table is written
+// (processors/cache): every order changes a shard, and the totals are read
+// by people and dashboards, who do not see a tenth of a second.
+const FlushInterval = 100 * time.Millisecond
+
 // Define returns the global group graph. Its table is cached
 // (processors/cache): a shard is written once per flush.
-func Define() *goka.GroupGraph {
-	a := accumulator{cache.New[Shard]()}
-	return cache.Register(goka.DefineGroup(Group,
+func Define() runner.Graph {
+	a := accumulator{cache.New[Shard](cache.Interval(FlushInterval))}
+	return runner.Graph{GroupGraph: goka.DefineGroup(Group,
 		goka.Input(Deltas, new(DeltaCodec), a.accumulate),
 		goka.Persist(new(ShardCodec)),
-	), a.table)
+	), Cache: a.table}
 }
 
 // accumulator adds the deltas to the shards.

@@ -186,7 +186,7 @@ func TestSummarize(t *testing.T) {
 // through the global processor.
 func TestAccumulate(t *testing.T) {
 	tt := tester.New(t)
-	testutil.StartProcessor(t, tt, global.Define())
+	testutil.StartProcessor(t, tt, global.Define().GroupGraph)
 	type msg struct {
 		key   string
 		delta *global.Delta

@@ -10,8 +10,10 @@ import (
 
 	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/order"
+	"github.com/orderstream/orderstream/processors/cache"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/runner"
 )
 
 // Group is the goka group of the inbox; its table is Table.
@@ -22,6 +24,15 @@ var Table = goka.GroupTable(Group)
 
 // Size is how many notifications an inbox keeps.
 const Size = 50
+
+// Table cache (processors/cache): an inbox is read by people, who do not
+// see a tenth of a second, and a value of Size entries is large, so a
+// partition writes its changed inboxes at most every FlushInterval, each
+// once, and keeps few unchanged ones decoded.
+const (
+	FlushInterval = 100 * time.Millisecond
+	keepClean     = 256
+)
 
 // Entry is one notification in an inbox.
 type Entry struct {
@@ -55,24 +66,30 @@ type encoded struct {
 // InboxCodec encodes *Inbox.
 type InboxCodec = jsoncodec.Codec[Inbox]
 
-// Define returns the inbox group graph.
-func Define() *goka.GroupGraph {
-	return goka.DefineGroup(Group,
-		goka.Input(lifecycle.Notifications, new(lifecycle.NotificationCodec), keep),
-		goka.Persist(jsoncodec.NewOwned[Inbox](0)),
-	)
+// Define returns the inbox group graph. Its table is cached
+// (processors/cache).
+func Define() runner.Graph {
+	k := keeper{cache.New[Inbox](cache.Interval(FlushInterval), cache.KeepClean(keepClean))}
+	return runner.Graph{GroupGraph: goka.DefineGroup(Group,
+		goka.Input(lifecycle.Notifications, new(lifecycle.NotificationCodec), k.keep),
+		goka.Persist(new(InboxCodec)),
+	), Cache: k.table}
 }
 
-func keep(ctx goka.Context, msg any) {
+// keeper puts the notifications into the inboxes.
+type keeper struct{ table *cache.Table[Inbox] }
+
+func (k keeper) keep(ctx goka.Context, msg any) {
 	n := msg.(*lifecycle.Notification)
-	in, _ := ctx.Value().(*Inbox)
-	if in == nil {
-		in = &Inbox{UserID: ctx.Key()}
-	}
-	// A redelivery changes nothing, but the value is written again: the
-	// first write may not have landed.
-	in.Add(n)
-	ctx.SetValue(in) // in is the table codec's from here on
+	k.table.Update(ctx, func(in *Inbox) *Inbox {
+		if in == nil {
+			in = &Inbox{UserID: ctx.Key()}
+		}
+		// A redelivery changes nothing, but the value is written again:
+		// the first write may not have landed.
+		in.Add(n)
+		return in
+	})
 }
 
 // Add puts n into the inbox unless it was added already, keeping the

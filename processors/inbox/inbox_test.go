@@ -60,7 +60,7 @@ func TestAdd(t *testing.T) {
 // late does not push a newer one out.
 func TestKeepsLatest(t *testing.T) {
 	tt := tester.New(t)
-	testutil.StartProcessor(t, tt, inbox.Define())
+	testutil.StartProcessor(t, tt, inbox.Define().GroupGraph)
 	for i := range inbox.Size + 5 {
 		tt.Consume(string(lifecycle.Notifications), "u-1", note(fmt.Sprintf("o-%02d", i), 10+i, 0, int64(i)))
 	}

@@ -30,7 +30,7 @@ func BenchmarkThroughput(b *testing.B) {
 			return ingest.Run(ctx, ingest.Config{Kafka: kc, InstanceID: "bench", Logger: slog.New(slog.DiscardHandler)})
 		}},
 		{"goka", func(ctx context.Context, kc kafkaconf.Config) error {
-			return runner.Run(ctx, runner.Config{Kafka: kc, Logger: slog.New(slog.DiscardHandler)}, ingest.Define(ingest.Hooks{}), ingest.Options()...)
+			return runner.Run(ctx, runner.Config{Kafka: kc, Logger: slog.New(slog.DiscardHandler)}, runner.Goka(ingest.Define(ingest.Hooks{})), ingest.Options()...)
 		}},
 	}
 	for _, st := range stages {

@@ -100,7 +100,7 @@ func Run(ctx context.Context, rc runner.Config, cfg Config, logger *slog.Logger)
 		return fmt.Errorf("kitchen: %w", err)
 	}
 	visit := func(now time.Time) any { return now }
-	return runner.RunTended(ctx, rc, Define(cfg, time.Now), runner.Visits(VisitFire, TickInterval, visit, logger))
+	return runner.RunTended(ctx, rc, runner.Goka(Define(cfg, time.Now)), runner.Visits(VisitFire, TickInterval, visit, logger))
 }
 
 type kitchen struct {

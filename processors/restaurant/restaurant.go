@@ -19,6 +19,7 @@ import (
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
 	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/runner"
 	"github.com/orderstream/orderstream/processors/window"
 )
 
@@ -116,15 +117,15 @@ type StatsCodec = jsoncodec.Codec[Stats]
 // updates of the restaurant's orders, the placed order whole first. Its
 // table is cached (processors/cache): a restaurant is written once per
 // flush, not once per order and status change.
-func Define(cfg Config) *goka.GroupGraph {
+func Define(cfg Config) runner.Graph {
 	table := cache.New[Stats]()
 	tr := tracker{table: table, capacity: cfg.capacity()}
-	return cache.Register(goka.DefineGroup(Group,
+	return runner.Graph{GroupGraph: goka.DefineGroup(Group,
 		goka.Input(lifecycle.ByRestaurant, new(lifecycle.UpdateCodec), tr.track),
 		goka.Persist(new(StatsCodec)),
 		goka.Output(global.Deltas, new(global.DeltaCodec)),
 		goka.Output(lifecycle.Requests, new(lifecycle.RequestCodec)),
-	), table)
+	), Cache: table}
 }
 
 // Apply adds the order to s unless it was applied already, and reports

@@ -199,7 +199,7 @@ func TestCount(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tt := tester.New(t)
-			testutil.StartProcessor(t, tt, restaurant.Define(restaurant.Config{}))
+			testutil.StartProcessor(t, tt, restaurant.Define(restaurant.Config{}).GroupGraph)
 			deltas := tt.NewQueueTracker(string(global.Deltas))
 			for _, p := range tc.in {
 				tt.Consume(string(lifecycle.ByRestaurant), p.Order.RestaurantID, placedUpdate(p))

@@ -73,7 +73,7 @@ func TestTrack(t *testing.T) {
 		{"o-1 placed, redelivered late", update("o-1", order.StatusPlaced, pos(0, 0)), reject("o-1", 0), nil},
 	}
 	tt := tester.New(t)
-	testutil.StartProcessor(t, tt, restaurant.Define(restaurant.Config{Capacity: 2}))
+	testutil.StartProcessor(t, tt, restaurant.Define(restaurant.Config{Capacity: 2}).GroupGraph)
 	requests := tt.NewQueueTracker(string(lifecycle.Requests))
 	deltas := tt.NewQueueTracker(string(global.Deltas))
 	for _, s := range steps {

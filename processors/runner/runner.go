@@ -45,10 +45,21 @@ func StoragePath(dataDir string, group goka.Group) string {
 	return filepath.Join(dataDir, "processors", string(group))
 }
 
-// Build creates the processor for gg. If gg's table has a cache
-// (processors/cache), Build attaches it to a producer of its own; call
-// the returned release once the processor stopped.
-func Build(cfg Config, gg *goka.GroupGraph, opts ...goka.ProcessorOption) (p *goka.Processor, release func() error, err error) {
+// Graph is what a processor runs: its goka group graph and, if the group
+// caches its table (processors/cache), that cache.
+type Graph struct {
+	*goka.GroupGraph
+	Cache cache.Cache
+}
+
+// Goka returns gg, a graph whose table writes through.
+func Goka(gg *goka.GroupGraph) Graph { return Graph{GroupGraph: gg} }
+
+// Build creates the processor for g. If g has a cache, Build attaches it
+// to the processor's local storage and a producer of its own; call the
+// returned release once the processor stopped.
+func Build(cfg Config, g Graph, opts ...goka.ProcessorOption) (p *goka.Processor, release func() error, err error) {
+	gg := g.GroupGraph
 	group := gg.Group()
 	if err := gg.Validate(); err != nil {
 		// A graph cannot become valid by trying again.
@@ -69,16 +80,17 @@ func Build(cfg Config, gg *goka.GroupGraph, opts ...goka.ProcessorOption) (p *go
 	release = func() error { return nil }
 	// Without brokers (goka's tester) there is nothing for the cache to
 	// write to: the table writes through, as goka does.
-	if cache.Has(gg) && len(cfg.Kafka.Brokers) > 0 {
+	if g.Cache != nil && len(cfg.Kafka.Brokers) > 0 {
 		prod, err := cfg.Kafka.Producer(string(group)+"-cache", logger)
 		if err != nil {
 			return nil, nil, fmt.Errorf("processor %s: table cache producer: %w", group, err)
 		}
-		rt := &cache.Runtime{Storage: stores.get, Producer: prod}
+		table := gg.GroupTable()
+		rt := &cache.Runtime{Table: goka.Table(table.Topic()), Codec: table.Codec(), Storage: stores.get, Producer: prod}
 		if cfg.CacheFlushed != nil {
 			rt.Flushed = func(records int, err error) { cfg.CacheFlushed(group, records, err) }
 		}
-		detach, err := cache.Attach(gg, rt)
+		detach, err := g.Cache.Attach(rt)
 		if err != nil {
 			return nil, nil, errors.Join(err, prod.Close())
 		}
@@ -120,9 +132,9 @@ func (s *storages) get(topic string, partition int32) (storage.Storage, bool) {
 	return st, ok
 }
 
-// Run builds the processor for gg and runs it until ctx ends.
-func Run(ctx context.Context, cfg Config, gg *goka.GroupGraph, opts ...goka.ProcessorOption) error {
-	return RunTended(ctx, cfg, gg, nil, opts...)
+// Run builds the processor for g and runs it until ctx ends.
+func Run(ctx context.Context, cfg Config, g Graph, opts ...goka.ProcessorOption) error {
+	return RunTended(ctx, cfg, g, nil, opts...)
 }
 
 // Tend is work done beside a running processor, such as periodic visits
@@ -134,8 +146,9 @@ type Tend func(ctx context.Context, p *goka.Processor) error
 // first and the processor stops after it, so that no visit is cut short
 // by the processor stopping under it (goka then still counts the visits
 // in flight after VisitAll returned: a data race).
-func RunTended(ctx context.Context, cfg Config, gg *goka.GroupGraph, tend Tend, opts ...goka.ProcessorOption) error {
-	p, release, err := Build(cfg, gg, opts...)
+func RunTended(ctx context.Context, cfg Config, graph Graph, tend Tend, opts ...goka.ProcessorOption) error {
+	gg := graph.GroupGraph
+	p, release, err := Build(cfg, graph, opts...)
 	if err != nil {
 		return err
 	}

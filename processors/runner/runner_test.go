@@ -25,11 +25,11 @@ func TestStoragePath(t *testing.T) {
 
 func TestBuildInvalidGraph(t *testing.T) {
 	cfg := runner.Config{Logger: slog.New(slog.DiscardHandler)}
-	_, _, err := runner.Build(cfg, goka.DefineGroup("bad")) // no input
+	_, _, err := runner.Build(cfg, runner.Goka(goka.DefineGroup("bad"))) // no input
 	if err == nil || !strings.HasPrefix(err.Error(), "create processor bad: ") || errors.Unwrap(err) == nil {
 		t.Fatalf("Build() error = %v, want a wrapped %q error", err, "create processor bad: ")
 	}
-	err = runner.Run(context.Background(), cfg, goka.DefineGroup("bad"))
+	err = runner.Run(context.Background(), cfg, runner.Goka(goka.DefineGroup("bad")))
 	if err == nil || !strings.HasPrefix(err.Error(), "create processor bad: ") {
 		t.Fatalf("Run() error = %v, want %q", err, "create processor bad: ")
 	}
@@ -57,7 +57,7 @@ func runWith(t *testing.T, ctx context.Context, cfg runner.Config, tt *tester.Te
 	ready := make(chan struct{})
 	cfg.Started = func(p *goka.Processor) { started = p; close(ready) }
 	done := make(chan error, 1)
-	go func() { done <- runner.Run(ctx, cfg, gg, goka.WithTester(tt)) }()
+	go func() { done <- runner.Run(ctx, cfg, runner.Goka(gg), goka.WithTester(tt)) }()
 	select {
 	case <-ready:
 	case err := <-done:

@@ -35,7 +35,7 @@ func TestRunTendedVisits(t *testing.T) {
 	done := make(chan error, 1)
 	started := make(chan struct{})
 	cfg := runner.Config{Logger: logger, Started: func(*goka.Processor) { close(started) }}
-	go func() { done <- runner.RunTended(ctx, cfg, gg, tend, goka.WithTester(tt)) }()
+	go func() { done <- runner.RunTended(ctx, cfg, runner.Goka(gg), tend, goka.WithTester(tt)) }()
 	<-started
 	tt.Consume("in", "k", "v")
 	select {
@@ -56,7 +56,7 @@ func TestRunTendedVisits(t *testing.T) {
 func TestRunTendedFails(t *testing.T) {
 	tt := tester.New(t)
 	boom := errors.New("boom")
-	err := runner.RunTended(context.Background(), runner.Config{Logger: slog.New(slog.DiscardHandler)}, counter(false),
+	err := runner.RunTended(context.Background(), runner.Config{Logger: slog.New(slog.DiscardHandler)}, runner.Goka(counter(false)),
 		func(context.Context, *goka.Processor) error { return boom }, goka.WithTester(tt))
 	if !errors.Is(err, boom) {
 		t.Errorf("RunTended() = %v, want boom", err)

@@ -11,6 +11,7 @@ import (
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
 	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/runner"
 )
 
 // Group is the goka group of the user processor; its table is Table.
@@ -39,13 +40,13 @@ type StatsCodec = jsoncodec.Codec[Stats]
 
 // Define returns the user group graph.
 // Its table is cached (processors/cache).
-func Define() *goka.GroupGraph {
+func Define() runner.Graph {
 	c := counter{cache.New[Stats]()}
-	return cache.Register(goka.DefineGroup(Group,
+	return runner.Graph{GroupGraph: goka.DefineGroup(Group,
 		goka.Input(lifecycle.ByUser, new(lifecycle.PlacedCodec), c.count),
 		goka.Persist(new(StatsCodec)),
 		goka.Output(global.Deltas, new(global.DeltaCodec)),
-	), c.table)
+	), Cache: c.table}
 }
 
 // counter counts a user's orders.

@@ -81,7 +81,7 @@ func TestCount(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tt := tester.New(t)
-			testutil.StartProcessor(t, tt, user.Define())
+			testutil.StartProcessor(t, tt, user.Define().GroupGraph)
 			deltas := tt.NewQueueTracker(string(global.Deltas))
 			for _, p := range tc.in {
 				tt.Consume(string(lifecycle.ByUser), p.Order.UserID, p)
