@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/orderstream/orderstream/internal/kafkaconf"
@@ -26,6 +27,12 @@ const (
 	ClientBuffer = 256
 	// MaxClients bounds the streams open at once.
 	MaxClients = 1000
+	// ReadyWait bounds how long a new stream waits for the hub to find
+	// where the topics end (see Subscription.Ready) before it starts.
+	ReadyWait = 5 * time.Second
+	// hubRetry is how long a hub that could not list the topics' end
+	// offsets waits before it tries again.
+	hubRetry = time.Second
 )
 
 // The types of the events of GET /api/events, its SSE event names.
@@ -84,7 +91,13 @@ type Subscription struct {
 	hub    *Hub
 	filter Filter
 	ch     chan *Event
+	ready  chan struct{}
+	isSet  bool // ready is closed; under hub.mu
 }
+
+// Ready is closed once the hub reads from where the topics ended at the
+// subscription or later: every change after that reaches the client.
+func (s *Subscription) Ready() <-chan struct{} { return s.ready }
 
 // Events delivers the client's events. It is closed when the hub stops,
 // and when the client fell ClientBuffer events behind and was dropped.
@@ -96,14 +109,19 @@ func (s *Subscription) Close() { s.hub.remove(s, false) }
 // Hub fans the changes of "order-status" and the messages of
 // "notifications" out to the clients of GET /api/events. It reads both
 // topics with a plain consumer, in no group and from their end: a client
-// sees what happens while it is connected, and nothing is committed.
+// sees what happens while it is connected, and nothing is committed. It
+// reads only while a client is connected: with none it costs the brokers
+// and serve nothing per order.
 type Hub struct {
 	kafka  kafkaconf.Config
 	logger *slog.Logger
 
-	mu     sync.Mutex
-	subs   map[*Subscription]struct{}
-	closed bool
+	mu      sync.Mutex
+	subs    map[*Subscription]struct{}
+	closed  bool
+	running bool          // Run is running: subscriptions wait for it
+	reading bool          // Run reads from offsets listed after every ready subscription
+	wake    chan struct{} // a subscription waits for Run
 
 	clients   prometheus.Gauge
 	dropped   prometheus.Counter
@@ -116,6 +134,7 @@ func NewHub(cfg kafkaconf.Config, logger *slog.Logger) *Hub {
 		kafka:  cfg,
 		logger: logger.With("component", "events"),
 		subs:   make(map[*Subscription]struct{}),
+		wake:   make(chan struct{}, 1),
 		clients: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: metrics.Namespace, Name: "event_streams",
 			Help: "Clients connected to GET /api/events.",
@@ -136,7 +155,8 @@ func (h *Hub) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{h.clients, h.dropped, h.published}
 }
 
-// Run consumes until ctx ends, then closes every subscription.
+// Run reads the topics whenever a client is connected, until ctx ends,
+// then closes every subscription.
 func (h *Hub) Run(ctx context.Context) error {
 	// A hub whose consumer failed is run again by its supervisor: only
 	// the end of ctx ends the streams.
@@ -149,16 +169,79 @@ func (h *Hub) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("event hub: %w", err)
 	}
-	opts = append(opts,
-		kgo.ConsumeTopics(string(lifecycle.Changes), string(lifecycle.Notifications)),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtEnd()),
-	)
-	cl, err := kgo.NewClient(opts...)
+	admin, err := kgo.NewClient(opts...)
+	if err != nil {
+		return fmt.Errorf("event hub: %w", err)
+	}
+	defer admin.Close()
+	h.setRunning(true)
+	defer h.setRunning(false)
+	for {
+		if !h.waitForClients(ctx) {
+			return nil
+		}
+		// Where the topics end now: every change after it reaches the
+		// clients subscribed so far.
+		ends, err := kadm.NewClient(admin).ListEndOffsets(ctx, hubTopics...)
+		if err == nil {
+			err = ends.Error()
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			h.logger.Warn("event hub cannot list the end offsets; trying again", "err", err, "backoff", hubRetry)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(hubRetry):
+			}
+			continue
+		}
+		if err := h.read(ctx, opts, ends); err != nil {
+			return err
+		}
+	}
+}
+
+// hubTopics are the topics the hub reads.
+var hubTopics = []string{string(lifecycle.Changes), string(lifecycle.Notifications)}
+
+// waitForClients waits until a client is subscribed, false if ctx ended
+// first.
+func (h *Hub) waitForClients(ctx context.Context) bool {
+	for {
+		h.mu.Lock()
+		n := len(h.subs)
+		h.mu.Unlock()
+		if n > 0 {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-h.wake:
+		}
+	}
+}
+
+// read consumes from ends, publishing, until ctx ends or no client is
+// left.
+func (h *Hub) read(ctx context.Context, opts []kgo.Opt, ends kadm.ListedOffsets) error {
+	from := map[string]map[int32]kgo.Offset{}
+	ends.Each(func(o kadm.ListedOffset) {
+		if from[o.Topic] == nil {
+			from[o.Topic] = map[int32]kgo.Offset{}
+		}
+		from[o.Topic][o.Partition] = kgo.NewOffset().At(o.Offset)
+	})
+	cl, err := kgo.NewClient(append(opts, kgo.ConsumePartitions(from))...)
 	if err != nil {
 		return fmt.Errorf("event hub: %w", err)
 	}
 	defer cl.Close()
-	h.logger.Debug("event hub consuming", "topics", []string{string(lifecycle.Changes), string(lifecycle.Notifications)})
+	h.setReading(true)
+	h.logger.Debug("event hub reading", "topics", hubTopics)
 	for {
 		fetches := cl.PollFetches(ctx)
 		if ctx.Err() != nil {
@@ -174,6 +257,61 @@ func (h *Hub) Run(ctx context.Context) error {
 				h.Publish(e)
 			}
 		})
+		if h.stopReadingIfIdle() {
+			h.logger.Debug("event hub idle: no client")
+			return nil
+		}
+	}
+}
+
+// setRunning records whether Run runs; without it a subscription has
+// nothing to wait for.
+func (h *Hub) setRunning(running bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.running = running
+	if !running {
+		h.reading = false
+		h.readyLocked()
+	}
+}
+
+// setReading marks the hub reading from offsets listed after every
+// current subscription began: they are ready.
+func (h *Hub) setReading(reading bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.reading = reading
+	h.readyLocked()
+}
+
+// stopReadingIfIdle stops reading when no client is left, and reports
+// whether it did. A later subscription waits for offsets listed after it.
+func (h *Hub) stopReadingIfIdle() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.subs) > 0 {
+		return false
+	}
+	h.reading = false
+	return true
+}
+
+// readyLocked closes Ready of every subscription, when there is nothing
+// for them to wait for.
+func (h *Hub) readyLocked() {
+	if h.running && !h.reading {
+		return
+	}
+	for s := range h.subs {
+		s.setReadyLocked()
+	}
+}
+
+func (s *Subscription) setReadyLocked() {
+	if !s.isSet {
+		s.isSet = true
+		close(s.ready)
 	}
 }
 
@@ -234,9 +372,17 @@ func (h *Hub) Subscribe(f Filter) (*Subscription, error) {
 	case len(h.subs) >= MaxClients:
 		return nil, ErrTooManyClients
 	}
-	s := &Subscription{hub: h, filter: f, ch: make(chan *Event, ClientBuffer)}
+	s := &Subscription{hub: h, filter: f, ch: make(chan *Event, ClientBuffer), ready: make(chan struct{})}
 	h.subs[s] = struct{}{}
 	h.clients.Inc()
+	if h.running && !h.reading {
+		select {
+		case h.wake <- struct{}{}:
+		default:
+		}
+	} else {
+		s.setReadyLocked()
+	}
 	return s, nil
 }
 

@@ -61,6 +61,18 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer sub.Close()
+	// The stream starts once the hub reads from where the topics ended
+	// (it reads only while someone listens), or after ReadyWait with the
+	// broker unreachable: the events come once it is back.
+	wait := time.NewTimer(ReadyWait)
+	select {
+	case <-sub.Ready():
+	case <-wait.C:
+	case <-r.Context().Done():
+		wait.Stop()
+		return
+	}
+	wait.Stop()
 
 	rc := http.NewResponseController(w)
 	h := w.Header()
