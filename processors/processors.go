@@ -84,7 +84,7 @@ func AllWith(cfg Config) []Processor {
 	// The lifecycle names restaurants in its notifications from a view of
 	// the catalog beside it.
 	names := new(lifecycle.Catalog)
-	audit := Processor{Graph: runner.Goka(lifecycle.Define(h.Lifecycle, names.Name)), BesideName: "catalog-view",
+	audit := Processor{Graph: lifecycle.Define(h.Lifecycle, names.Name), BesideName: "catalog-view",
 		Beside: func(ctx context.Context, cfg runner.Config) error {
 			return names.Run(ctx, cfg.Kafka, cfg.Logger)
 		}}

@@ -133,13 +133,25 @@ func (t *Table[T]) detach() {
 // change the value it is given and return it. fn runs with the partition's
 // cache locked: compute what the callback emits inside it.
 func (t *Table[T]) Update(ctx goka.Context, fn func(v *T) *T) {
+	t.Change(ctx, func(v *T) (*T, bool) { return fn(v), true })
+}
+
+// Change is Update for a callback that may leave the value as it was: fn
+// returns the new value and whether it is one. An unchanged value is not
+// written, and the message's commit does not wait for a flush; a value
+// read from the local table for it stays cached, for the key's next
+// message. fn must not change the value it is given unless it reports a
+// change.
+func (t *Table[T]) Change(ctx goka.Context, fn func(v *T) (next *T, changed bool)) {
 	p := t.partition(ctx)
 	if p == nil {
 		v, _ := ctx.Value().(*T)
-		ctx.SetValue(fn(v))
+		if next, changed := fn(v); changed {
+			ctx.SetValue(next)
+		}
 		return
 	}
-	p.update(ctx, fn)
+	p.change(ctx, fn)
 }
 
 // partition returns the cache of ctx's partition session, starting it, or
@@ -192,14 +204,23 @@ type partition[T any] struct {
 	closed   bool          // the session ended: callbacks flush themselves
 }
 
-func (p *partition[T]) update(ctx goka.Context, fn func(v *T) *T) {
+func (p *partition[T]) change(ctx goka.Context, fn func(v *T) (*T, bool)) {
 	p.mu.Lock()
 	key := ctx.Key()
 	v, ok := p.values[key]
 	if !ok {
 		v, _ = ctx.Value().(*T)
 	}
-	p.values[key] = fn(v)
+	next, changed := fn(v)
+	if !changed {
+		if !ok && v != nil {
+			p.values[key] = v
+			p.evictLocked()
+		}
+		p.mu.Unlock()
+		return
+	}
+	p.values[key] = next
 	p.dirty[key] = true
 	p.commits = append(p.commits, ctx.DeferCommit())
 	closed := p.closed

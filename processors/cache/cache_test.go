@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -38,17 +39,20 @@ type tally struct {
 type tallyCodec = jsoncodec.Codec[tally]
 
 // define is a group counting its input per key in a table cached with
-// opts.
+// opts. A message "-" changes nothing.
 func define(opts ...cache.Option) runner.Graph {
 	t := cache.New[tally](opts...)
 	return runner.Graph{GroupGraph: goka.DefineGroup(group,
-		goka.Input(input, new(codec.String), func(ctx goka.Context, _ any) {
-			t.Update(ctx, func(v *tally) *tally {
+		goka.Input(input, new(codec.String), func(ctx goka.Context, msg any) {
+			t.Change(ctx, func(v *tally) (*tally, bool) {
+				if msg.(string) == "-" {
+					return v, false
+				}
 				if v == nil {
 					v = new(tally)
 				}
 				v.Count++
-				return v
+				return v, true
 			})
 		}),
 		goka.Persist(new(tallyCodec)),
@@ -286,6 +290,45 @@ func tableRecords(t *testing.T, cl *kgo.Client) int {
 	var n int
 	ends.Each(func(e kadm.ListedOffset) { n += int(e.Offset) })
 	return n
+}
+
+// Messages that change nothing are committed without a flush and write
+// nothing: a key that only ever got them is not in the table.
+func TestUnchangedIsNotWritten(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a broker and a processor")
+	}
+	const keys, n = 4, 50
+	kc := startBroker(t)
+	cl := testutil.KafkaClient(t, kc)
+	log := &changelog{cl: testutil.KafkaClient(t, kc, kgo.ConsumeTopics(table), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())), latest: map[string]int64{}}
+	var rs []*kgo.Record
+	for i := range n {
+		for k := range keys {
+			rs = append(rs, &kgo.Record{Topic: string(input), Key: fmt.Appendf(nil, "k%d", k), Value: fmt.Appendf(nil, "%d", i)})
+			rs = append(rs, &kgo.Record{Topic: string(input), Key: fmt.Appendf(nil, "k%d", k), Value: []byte("-")})
+		}
+		rs = append(rs, &kgo.Record{Topic: string(input), Key: []byte("idle"), Value: []byte("-")})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := cl.ProduceSync(ctx, rs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	stop := run(t, kc, t.TempDir())
+	log.waitSum(t, keys*n)
+	waitCommitted(t, cl)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := log.latest["idle"]; ok || len(log.latest) != keys {
+		t.Errorf("the table has keys %v, want k0..k%d and not idle", slices.Sorted(maps.Keys(log.latest)), keys-1)
+	}
+	for k, v := range log.latest {
+		if v != n {
+			t.Errorf("key %s counted %d times, want %d", k, v, n)
+		}
+	}
 }
 
 // waitProcessed waits until the processor p holds has processed want

@@ -20,7 +20,9 @@ import (
 
 	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/order"
+	"github.com/orderstream/orderstream/processors/cache"
 	"github.com/orderstream/orderstream/processors/exactly"
+	"github.com/orderstream/orderstream/processors/runner"
 )
 
 // Group is the goka group of the lifecycle processor; its table is Table.
@@ -173,17 +175,20 @@ type Hooks struct {
 	Conflict func(orderID, detail string)
 }
 
+// keepClean is how many unchanged orders a partition of the table cache
+// keeps decoded: the restaurant's acceptance comes milliseconds after the
+// placement, the kitchen's steps seconds later.
+const keepClean = 1024
+
 // Define returns the lifecycle group graph, naming restaurants in
-// notifications by names.
-func Define(h Hooks, names Names) *goka.GroupGraph {
-	return goka.DefineGroup(Group,
-		goka.Input(Requests, new(RequestCodec), h.apply(names)),
-		goka.Visitor(VisitRetire, retire),
-		goka.Visitor(VisitRelease, release),
-		// Not jsoncodec.Owned: an order's next request comes seconds to
-		// minutes after the last, when the value it encoded is long
-		// forgotten under load, and keeping it cost more than the hand
-		// decoding it saves (BenchmarkTableCodec).
+// notifications by names. Its table is cached (processors/cache); every
+// callback and visit reads and writes it through the cache.
+func Define(h Hooks, names Names) runner.Graph {
+	t := cache.New[Order](cache.KeepClean(keepClean))
+	return runner.Graph{GroupGraph: goka.DefineGroup(Group,
+		goka.Input(Requests, new(RequestCodec), h.apply(t, names)),
+		goka.Visitor(VisitRetire, retirer{t}.retire),
+		goka.Visitor(VisitRelease, releaser{t}.release),
 		goka.Persist(new(OrderCodec)),
 		goka.Output(Changes, new(ChangeCodec)),
 		goka.Output(Notifications, new(NotificationCodec)),
@@ -191,45 +196,45 @@ func Define(h Hooks, names Names) *goka.GroupGraph {
 		goka.Output(ByUser, new(PlacedCodec)),
 		// The release sweep's cancellations.
 		goka.Output(Requests, new(RequestCodec)),
-	)
+	), Cache: t}
 }
 
-func (h Hooks) apply(names Names) func(ctx goka.Context, msg any) {
+func (h Hooks) apply(t *cache.Table[Order], names Names) func(ctx goka.Context, msg any) {
 	return func(ctx goka.Context, msg any) {
 		r := msg.(*Request)
 		at := exactly.Pos{Partition: ctx.Partition(), Offset: ctx.Offset()}
-		o, _ := ctx.Value().(*Order)
-		current := order.Status("")
-		if o != nil {
-			current = o.Status
-		}
-		next, out := Process(o, r, at)
-		switch {
-		case out.Verdict == Duplicate:
-			if h.Duplicate != nil {
-				h.Duplicate(r.OrderID)
+		t.Change(ctx, func(o *Order) (*Order, bool) {
+			current := order.Status("")
+			if o != nil {
+				current = o.Status
 			}
-			if detail := Conflicts(o, r.Order); detail != "" && h.Conflict != nil {
-				h.Conflict(r.OrderID, detail)
+			// Process marks the request applied on the order it is
+			// given, so it returns an order for every known id: the
+			// value changes whenever there is one.
+			next, out := Process(o, r, at)
+			switch {
+			case out.Verdict == Duplicate:
+				if h.Duplicate != nil {
+					h.Duplicate(r.OrderID)
+				}
+				if detail := Conflicts(o, r.Order); detail != "" && h.Conflict != nil {
+					h.Conflict(r.OrderID, detail)
+				}
+			case out.Verdict.Refused() && h.Refused != nil:
+				h.Refused(r, current, out.Verdict)
 			}
-		case out.Verdict.Refused() && h.Refused != nil:
-			h.Refused(r, current, out.Verdict)
-		}
-		if next != nil {
-			ctx.SetValue(next)
-		}
-		u := out.Update
-		if u == nil {
-			return
-		}
-		if !u.Dropped {
-			ctx.Emit(Changes, u.OrderID, &u.Change)
-			ctx.Emit(Notifications, u.UserID, NewNotification(&u.Change, names(u.RestaurantID)))
-		}
-		ctx.Emit(ByRestaurant, u.RestaurantID, u)
-		if p := u.Placed(); p != nil {
-			ctx.Emit(ByUser, u.UserID, p)
-		}
+			if u := out.Update; u != nil {
+				if !u.Dropped {
+					ctx.Emit(Changes, u.OrderID, &u.Change)
+					ctx.Emit(Notifications, u.UserID, NewNotification(&u.Change, names(u.RestaurantID)))
+				}
+				ctx.Emit(ByRestaurant, u.RestaurantID, u)
+				if p := u.Placed(); p != nil {
+					ctx.Emit(ByUser, u.UserID, p)
+				}
+			}
+			return next, next != nil
+		})
 	}
 }
 

@@ -39,7 +39,7 @@ func (r *refusals) all() []string {
 func TestLifecycle(t *testing.T) {
 	tt := tester.New(t)
 	ref := new(refusals)
-	testutil.StartProcessor(t, tt, lifecycle.Define(lifecycle.Hooks{Refused: ref.record}, ids))
+	testutil.StartProcessor(t, tt, lifecycle.Define(lifecycle.Hooks{Refused: ref.record}, ids).GroupGraph)
 	changes := tt.NewQueueTracker(string(lifecycle.Changes))
 	byRest := tt.NewQueueTracker(string(lifecycle.ByRestaurant))
 
@@ -127,7 +127,7 @@ func TestLifecycle(t *testing.T) {
 // copy of a retired order's id is still a duplicate.
 func TestRetire(t *testing.T) {
 	tt := tester.New(t)
-	p := testutil.StartProcessor(t, tt, lifecycle.Define(lifecycle.Hooks{}, ids))
+	p := testutil.StartProcessor(t, tt, lifecycle.Define(lifecycle.Hooks{}, ids).GroupGraph)
 
 	for _, r := range []*lifecycle.Request{
 		placedReq("old-delivered"), req("old-delivered", order.StatusAccepted, 1, ""),

@@ -49,7 +49,7 @@ func TestMessage(t *testing.T) {
 func TestNotify(t *testing.T) {
 	tt := tester.New(t)
 	names := map[string]string{"r-1": "Trattoria Roma"}
-	testutil.StartProcessor(t, tt, lifecycle.Define(lifecycle.Hooks{}, func(id string) string { return cmp.Or(names[id], id) }))
+	testutil.StartProcessor(t, tt, lifecycle.Define(lifecycle.Hooks{}, func(id string) string { return cmp.Or(names[id], id) }).GroupGraph)
 	out := tt.NewQueueTracker(string(lifecycle.Notifications))
 
 	o := &order.Order{OrderID: "o-1", RestaurantID: "r-1", UserID: "u-1", Items: []order.Item{{SKU: "s", Qty: 1, PriceCents: 2500}}, TotalCents: 2500, PlacedAt: t0}

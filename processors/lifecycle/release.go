@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"fmt"
+	"github.com/orderstream/orderstream/processors/cache"
 	"time"
 
 	"github.com/lovoo/goka"
@@ -62,13 +63,18 @@ func Stuck(o *Order, rel Release) *Request {
 // read, and a replay of Requests (verify's) makes the same. The order may
 // have moved on by then (the kitchen's ready wins), and a sweep before
 // the request is read asks again, which the lifecycle drops as a repeat.
-func release(ctx goka.Context, meta any) {
+func (r releaser) release(ctx goka.Context, meta any) {
 	rel, ok := meta.(Release)
 	if !ok {
 		return
 	}
-	o, _ := ctx.Value().(*Order)
-	if r := Stuck(o, rel); r != nil {
-		ctx.Emit(Requests, ctx.Key(), r)
-	}
+	r.table.Change(ctx, func(o *Order) (*Order, bool) {
+		if req := Stuck(o, rel); req != nil {
+			ctx.Emit(Requests, ctx.Key(), req)
+		}
+		return o, false
+	})
 }
+
+// releaser runs the release sweep's visits on the lifecycle's table.
+type releaser struct{ table *cache.Table[Order] }

@@ -19,7 +19,7 @@ import (
 // request; other orders are left alone.
 func TestRelease(t *testing.T) {
 	tt := tester.New(t)
-	p := testutil.StartProcessor(t, tt, lifecycle.Define(lifecycle.Hooks{}, ids))
+	p := testutil.StartProcessor(t, tt, lifecycle.Define(lifecycle.Hooks{}, ids).GroupGraph)
 	requests := tt.NewQueueTracker(string(lifecycle.Requests))
 	for _, r := range []*lifecycle.Request{
 		placedReq("stuck"), req("stuck", order.StatusAccepted, 1, ""),

@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"github.com/orderstream/orderstream/processors/cache"
 	"time"
 
 	"github.com/lovoo/goka"
@@ -38,15 +39,21 @@ func Expired(o *Order, cutoff time.Time) bool {
 
 // retire replaces the visited order, if it expired, by what Retire keeps
 // of it, so the table does not grow by its history forever.
-func retire(ctx goka.Context, meta any) {
+func (r retirer) retire(ctx goka.Context, meta any) {
 	cutoff, ok := meta.(time.Time)
 	if !ok {
 		return
 	}
-	if o, _ := ctx.Value().(*Order); Expired(o, cutoff) {
-		ctx.SetValue(Retire(o))
-	}
+	r.table.Change(ctx, func(o *Order) (*Order, bool) {
+		if Expired(o, cutoff) {
+			return Retire(o), true
+		}
+		return o, false
+	})
 }
+
+// retirer runs the retention sweep's visits on the lifecycle's table.
+type retirer struct{ table *cache.Table[Order] }
 
 // Retire is what the table keeps of the finished order o after its
 // retention: its parties, total, status, source and digest, and the
