@@ -13,8 +13,8 @@ import (
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
 	"github.com/orderstream/orderstream/processors/ingest"
-	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/restaurant"
+	"github.com/orderstream/orderstream/processors/streams"
 	"github.com/orderstream/orderstream/processors/user"
 )
 
@@ -33,7 +33,7 @@ type fixture struct {
 	users int
 	// deltas is what the restaurant and user processors send the global
 	// processor, in order.
-	deltas []keyed[global.Delta]
+	deltas []keyed[streams.Delta]
 	// The tables once every order is in, as the processors compute them.
 	restaurants map[string]*restaurant.Stats
 	userStats   map[string]*user.Stats
@@ -68,15 +68,15 @@ func newFixture(cfg Config) (*fixture, error) {
 
 		// What the restaurant and user processors emit, computed by their
 		// own code.
-		placed := &lifecycle.Placed{Order: *o, Seq: seq}
+		placed := &streams.Placed{Order: *o, Seq: seq}
 		rs := rest[o.RestaurantID]
 		if rs == nil {
 			rs = &restaurant.Stats{RestaurantID: o.RestaurantID}
 			rest[o.RestaurantID] = rs
 		}
 		rs.Apply(placed)
-		f.deltas = append(f.deltas, keyed[global.Delta]{
-			key:   global.ShardKey(restaurant.Group, partitionOf(o.RestaurantID, cfg.Partitions)),
+		f.deltas = append(f.deltas, keyed[streams.Delta]{
+			key:   streams.ShardKey(restaurant.Group, partitionOf(o.RestaurantID, cfg.Partitions)),
 			value: rs.Delta(placed),
 		})
 		us := users[o.UserID]
@@ -86,9 +86,9 @@ func newFixture(cfg Config) (*fixture, error) {
 		}
 		us.Apply(placed)
 		if us.First == seq {
-			f.deltas = append(f.deltas, keyed[global.Delta]{
-				key:   global.ShardKey(user.Group, partitionOf(o.UserID, cfg.Partitions)),
-				value: &global.Delta{Seq: seq, NewUsers: 1},
+			f.deltas = append(f.deltas, keyed[streams.Delta]{
+				key:   streams.ShardKey(user.Group, partitionOf(o.UserID, cfg.Partitions)),
+				value: &streams.Delta{Seq: seq, NewUsers: 1},
 			})
 		}
 	}
@@ -126,21 +126,21 @@ func (f *fixture) records(topic goka.Stream) ([]*kgo.Record, error) {
 		}
 	case ingest.Output:
 		for i, o := range f.orders {
-			err = cmp(err, add(o.OrderID, new(lifecycle.RequestCodec), lifecycle.PlacedRequest(o, f.source[i])))
+			err = cmp(err, add(o.OrderID, new(streams.RequestCodec), streams.PlacedRequest(o, f.source[i])))
 		}
-	case lifecycle.ByRestaurant:
+	case streams.ByRestaurant:
 		for i, o := range f.orders {
-			u := &lifecycle.Update{Change: lifecycle.Change{OrderID: o.OrderID, RestaurantID: o.RestaurantID, UserID: o.UserID,
+			u := &streams.Update{Change: streams.Change{OrderID: o.OrderID, RestaurantID: o.RestaurantID, UserID: o.UserID,
 				Status: order.StatusPlaced, At: o.PlacedAt, Seq: f.seq[i]}, Order: o}
-			err = cmp(err, add(o.RestaurantID, new(lifecycle.UpdateCodec), u))
+			err = cmp(err, add(o.RestaurantID, new(streams.UpdateCodec), u))
 		}
-	case lifecycle.ByUser:
+	case streams.ByUser:
 		for i, o := range f.orders {
-			err = cmp(err, add(o.UserID, new(lifecycle.PlacedCodec), &lifecycle.Placed{Order: *o, Seq: f.seq[i]}))
+			err = cmp(err, add(o.UserID, new(streams.PlacedCodec), &streams.Placed{Order: *o, Seq: f.seq[i]}))
 		}
-	case global.Deltas:
+	case streams.Deltas:
 		for _, d := range f.deltas {
-			err = cmp(err, add(d.key, new(global.DeltaCodec), d.value))
+			err = cmp(err, add(d.key, new(streams.DeltaCodec), d.value))
 		}
 	default:
 		return nil, fmt.Errorf("no fixture for topic %s", topic)

@@ -10,8 +10,8 @@ import (
 
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/ingest"
-	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/restaurant"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // hopNames name the legs of a probe's way, between the timestamps of the
@@ -52,7 +52,7 @@ func hopTimes(ctx context.Context, c *cluster, probes []*probe) (map[bool][]Hop,
 		}
 	}
 
-	topics := []string{string(order.Stream), string(ingest.Output), string(lifecycle.ByRestaurant), string(restaurant.Table)}
+	topics := []string{string(order.Stream), string(ingest.Output), string(streams.ByRestaurant), string(restaurant.Table)}
 	err := readAll(ctx, c, topics, func(r *kgo.Record) error {
 		key := string(r.Key)
 		switch r.Topic {

@@ -20,6 +20,7 @@ import (
 	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/restaurant"
 	"github.com/orderstream/orderstream/processors/runner"
+	"github.com/orderstream/orderstream/processors/streams"
 	"github.com/orderstream/orderstream/processors/user"
 )
 
@@ -59,11 +60,11 @@ func stages(f *fixture) []stage {
 			done: map[string]int64{string(ingest.Output): n}, first: string(ingest.Output)},
 		{subject: "lifecycle alone", groups: []string{string(lifecycle.Group)}, input: ingest.Output,
 			done: map[string]int64{string(lifecycle.Table): n}, first: string(lifecycle.Table)},
-		{subject: "restaurant alone", groups: []string{string(restaurant.Group)}, input: lifecycle.ByRestaurant,
+		{subject: "restaurant alone", groups: []string{string(restaurant.Group)}, input: streams.ByRestaurant,
 			sum: &summed{string(restaurant.Table), counts{orders: n}}, first: string(restaurant.Table)},
-		{subject: "user alone", groups: []string{string(user.Group)}, input: lifecycle.ByUser,
+		{subject: "user alone", groups: []string{string(user.Group)}, input: streams.ByUser,
 			sum: &summed{string(user.Table), counts{orders: n}}, first: string(user.Table)},
-		{subject: "global alone", groups: []string{string(global.Group)}, input: global.Deltas,
+		{subject: "global alone", groups: []string{string(global.Group)}, input: streams.Deltas,
 			sum: &summed{string(global.Table), counts{orders: n, users: int64(f.users)}}, first: string(global.Table)},
 	}
 }
@@ -191,7 +192,7 @@ func fullDone(procs *started, f *fixture) (bool, error) {
 	var shards []*global.Shard
 	for _, g := range []goka.Group{restaurant.Group, user.Group} {
 		for part := range int32(f.partitions) {
-			v, err := p.Get(global.ShardKey(g, part))
+			v, err := p.Get(streams.ShardKey(g, part))
 			if err != nil {
 				return false, nil // partition not assigned yet
 			}

@@ -25,7 +25,7 @@ import (
 	"github.com/orderstream/orderstream/internal/topics"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
-	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // waitTimeout bounds every wait of these tests; a loaded machine is slow.
@@ -48,9 +48,9 @@ func (w testWriter) Write(p []byte) (int, error) {
 }
 
 // notification is the i-th notification of a test run.
-func notification(i int) *lifecycle.Notification {
+func notification(i int) *streams.Notification {
 	st := statuses[i%len(statuses)]
-	return &lifecycle.Notification{
+	return &streams.Notification{
 		UserID:       fmt.Sprintf("u-%d", i%7),
 		OrderID:      fmt.Sprintf("o-%d", i),
 		RestaurantID: fmt.Sprintf("r-%d", i%3),
@@ -63,20 +63,20 @@ func notification(i int) *lifecycle.Notification {
 
 // kafka starts an embedded broker with the notifications topic.
 func kafka(t *testing.T) kafkaconf.Config {
-	return testutil.StartBroker(t, "delivery-test", 3, []topics.Spec{{Name: string(lifecycle.Notifications)}})
+	return testutil.StartBroker(t, "delivery-test", 3, []topics.Spec{{Name: string(streams.Notifications)}})
 }
 
 // produce writes ns to "notifications" as the lifecycle does.
-func produce(t *testing.T, kc kafkaconf.Config, ns ...*lifecycle.Notification) {
+func produce(t *testing.T, kc kafkaconf.Config, ns ...*streams.Notification) {
 	t.Helper()
 	cl := testutil.KafkaClient(t, kc, kgo.RecordPartitioner(kgoconf.GokaPartitioner()))
 	var recs []*kgo.Record
 	for _, n := range ns {
-		b, err := new(lifecycle.NotificationCodec).Encode(n)
+		b, err := new(streams.NotificationCodec).Encode(n)
 		if err != nil {
 			t.Fatal(err)
 		}
-		recs = append(recs, &kgo.Record{Topic: string(lifecycle.Notifications), Key: []byte(n.UserID), Value: b})
+		recs = append(recs, &kgo.Record{Topic: string(streams.Notifications), Key: []byte(n.UserID), Value: b})
 	}
 	if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
 		t.Fatal(err)
@@ -87,7 +87,7 @@ func produce(t *testing.T, kc kafkaconf.Config, ns ...*lifecycle.Notification) {
 func produceRaw(t *testing.T, kc kafkaconf.Config, key, value string) {
 	t.Helper()
 	cl := testutil.KafkaClient(t, kc)
-	if err := cl.ProduceSync(context.Background(), &kgo.Record{Topic: string(lifecycle.Notifications), Key: []byte(key), Value: []byte(value)}).FirstErr(); err != nil {
+	if err := cl.ProduceSync(context.Background(), &kgo.Record{Topic: string(streams.Notifications), Key: []byte(key), Value: []byte(value)}).FirstErr(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -232,7 +232,7 @@ func ids(ds []delivery.Delivery) map[string]int {
 }
 
 // missing lists the message ids of want that ds lacks.
-func missing(ds []delivery.Delivery, want []*lifecycle.Notification) []string {
+func missing(ds []delivery.Delivery, want []*streams.Notification) []string {
 	got := ids(ds)
 	var out []string
 	for _, n := range want {
@@ -243,8 +243,8 @@ func missing(ds []delivery.Delivery, want []*lifecycle.Notification) []string {
 	return out
 }
 
-func notifications(from, to int) []*lifecycle.Notification {
-	var ns []*lifecycle.Notification
+func notifications(from, to int) []*streams.Notification {
+	var ns []*streams.Notification
 	for i := from; i < to; i++ {
 		ns = append(ns, notification(i))
 	}

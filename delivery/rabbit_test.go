@@ -20,7 +20,7 @@ import (
 	"github.com/orderstream/orderstream/internal/kgoconf"
 	"github.com/orderstream/orderstream/internal/rabbittest"
 	"github.com/orderstream/orderstream/internal/testutil"
-	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // TestRabbitMQ runs the relay, the workers and watchers against one real
@@ -82,7 +82,7 @@ func testFanOut(t *testing.T, node *rabbittest.Node) {
 		startWorkers(t, url, ch, 2, 0, sinks[ch])
 	}
 	for ch, keys := range delivery.Channels {
-		var want []*lifecycle.Notification
+		var want []*streams.Notification
 		for _, n := range ns {
 			if bound(keys, delivery.RoutingKey(n)) {
 				want = append(want, n)
@@ -111,7 +111,7 @@ func testFanOut(t *testing.T, node *rabbittest.Node) {
 		t.Errorf("relay confirmed %v publications, want at least %d", c, len(ns)+1)
 	}
 
-	var delivered []*lifecycle.Notification
+	var delivered []*streams.Notification
 	for _, n := range ns {
 		if n.Status == "delivered" {
 			delivered = append(delivered, n)
@@ -228,16 +228,16 @@ func testRelayRestart(t *testing.T, node *rabbittest.Node) {
 }
 
 // produceSlowly produces ns one at a time in the background.
-func produceSlowly(t *testing.T, kc kafkaconf.Config, ns []*lifecycle.Notification, pause time.Duration) (wait func()) {
+func produceSlowly(t *testing.T, kc kafkaconf.Config, ns []*streams.Notification, pause time.Duration) (wait func()) {
 	cl := testutil.KafkaClient(t, kc, kgo.RecordPartitioner(kgoconf.GokaPartitioner()))
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		for _, n := range ns {
-			b, err := new(lifecycle.NotificationCodec).Encode(n)
+			b, err := new(streams.NotificationCodec).Encode(n)
 			if err == nil {
-				err = cl.ProduceSync(context.Background(), &kgo.Record{Topic: string(lifecycle.Notifications), Key: []byte(n.UserID), Value: b}).FirstErr()
+				err = cl.ProduceSync(context.Background(), &kgo.Record{Topic: string(streams.Notifications), Key: []byte(n.UserID), Value: b}).FirstErr()
 			}
 			if err != nil {
 				t.Errorf("produce: %v", err)

@@ -13,7 +13,7 @@ import (
 	"github.com/orderstream/orderstream/internal/kafkaconf"
 	"github.com/orderstream/orderstream/internal/kgoconf"
 	"github.com/orderstream/orderstream/internal/supervise"
-	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // RelayGroup is the Kafka consumer group of the relay: every process
@@ -58,7 +58,7 @@ func Relay(ctx context.Context, cfg RelayConfig) error {
 	}
 	opts := append(base,
 		kgo.ConsumerGroup(RelayGroup),
-		kgo.ConsumeTopics(string(lifecycle.Notifications)),
+		kgo.ConsumeTopics(string(streams.Notifications)),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.DisableAutoCommit(),
 		kgo.SessionTimeout(RelaySessionTimeout),
@@ -163,12 +163,12 @@ func Message(r *kgo.Record) (string, amqp.Publishing) {
 		Type:         "notification",
 		Body:         r.Value,
 	}
-	v, err := new(lifecycle.NotificationCodec).Decode(r.Value)
+	v, err := new(streams.NotificationCodec).Decode(r.Value)
 	if err != nil {
 		msg.MessageId = fmt.Sprintf("%s/%d/%d", r.Topic, r.Partition, r.Offset)
 		return "malformed.unknown", msg
 	}
-	n := v.(*lifecycle.Notification)
+	n := v.(*streams.Notification)
 	msg.MessageId = MessageID(n)
 	return RoutingKey(n), msg
 }

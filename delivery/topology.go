@@ -10,9 +10,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/orderstream/orderstream/processors/streams"
 	amqp "github.com/rabbitmq/amqp091-go"
-
-	"github.com/orderstream/orderstream/processors/lifecycle"
 )
 
 // Exchange is the durable topic exchange the relay publishes every
@@ -53,14 +52,14 @@ func DeadLetterQueue(channel string) string { return Queue(channel) + ".dlq" }
 // RoutingKey is the routing key of n: "<status>.<restaurant_id>". Dots
 // in the restaurant id, which would split it into two words of the topic
 // pattern, become underscores.
-func RoutingKey(n *lifecycle.Notification) string {
+func RoutingKey(n *streams.Notification) string {
 	return string(n.Status) + "." + strings.ReplaceAll(n.RestaurantID, ".", "_")
 }
 
 // MessageID is the identity of n, the same whenever n is published again
 // (by the relay after a crash, or by the lifecycle telling of the same
 // change twice): the order, the status and the position of the change.
-func MessageID(n *lifecycle.Notification) string {
+func MessageID(n *streams.Notification) string {
 	return fmt.Sprintf("%s/%s/%s", n.OrderID, n.Status, n.Seq)
 }
 

@@ -13,18 +13,18 @@ import (
 
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
-	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 
 	"github.com/orderstream/orderstream/internal/supervise"
 )
 
 func TestRoutingKeyAndMessageID(t *testing.T) {
 	for _, tc := range []struct {
-		n       lifecycle.Notification
+		n       streams.Notification
 		key, id string
 	}{
-		{lifecycle.Notification{OrderID: "o-1", RestaurantID: "r-7", Status: order.StatusAccepted, Seq: exactly.Pos{Partition: 2, Offset: 41}}, "accepted.r-7", "o-1/accepted/2@41"},
-		{lifecycle.Notification{OrderID: "o-2", RestaurantID: "pizza.roma", Status: order.StatusDelivered}, "delivered.pizza_roma", "o-2/delivered/0@0"},
+		{streams.Notification{OrderID: "o-1", RestaurantID: "r-7", Status: order.StatusAccepted, Seq: exactly.Pos{Partition: 2, Offset: 41}}, "accepted.r-7", "o-1/accepted/2@41"},
+		{streams.Notification{OrderID: "o-2", RestaurantID: "pizza.roma", Status: order.StatusDelivered}, "delivered.pizza_roma", "o-2/delivered/0@0"},
 	} {
 		if got := RoutingKey(&tc.n); got != tc.key {
 			t.Errorf("RoutingKey(%+v) = %q, want %q", tc.n, got, tc.key)
@@ -36,8 +36,8 @@ func TestRoutingKeyAndMessageID(t *testing.T) {
 }
 
 func TestMessage(t *testing.T) {
-	n := &lifecycle.Notification{UserID: "u-1", OrderID: "o-1", RestaurantID: "r-1", Status: order.StatusReady, Message: "ready", Seq: exactly.Pos{Partition: 1, Offset: 3}}
-	b, err := new(lifecycle.NotificationCodec).Encode(n)
+	n := &streams.Notification{UserID: "u-1", OrderID: "o-1", RestaurantID: "r-1", Status: order.StatusReady, Message: "ready", Seq: exactly.Pos{Partition: 1, Offset: 3}}
+	b, err := new(streams.NotificationCodec).Encode(n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,8 +52,8 @@ func TestMessage(t *testing.T) {
 }
 
 func TestDeliveryLine(t *testing.T) {
-	n := &lifecycle.Notification{UserID: "u-1", OrderID: "o-1", RestaurantID: "r-1", Status: order.StatusReady, Message: "ready"}
-	b, _ := new(lifecycle.NotificationCodec).Encode(n)
+	n := &streams.Notification{UserID: "u-1", OrderID: "o-1", RestaurantID: "r-1", Status: order.StatusReady, Message: "ready"}
+	b, _ := new(streams.NotificationCodec).Encode(n)
 	got, err := deliveryLine("sms", amqp.Delivery{Body: b, MessageId: "m-1"})
 	want := `{"channel":"sms","user":"u-1","order":"o-1","status":"ready","message":"ready","message_id":"m-1"}` + "\n"
 	if err != nil || string(got) != want {

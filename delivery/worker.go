@@ -13,9 +13,8 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/orderstream/orderstream/processors/lifecycle"
-
 	"github.com/orderstream/orderstream/internal/supervise"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // WorkerConfig is the configuration of the delivery workers of one
@@ -200,11 +199,11 @@ func (w *worker) handle(ctx context.Context, d amqp.Delivery) error {
 // deliveryLine is the JSON line telling of sending d on channel, or an
 // error when d is no notification.
 func deliveryLine(channel string, d amqp.Delivery) ([]byte, error) {
-	v, err := new(lifecycle.NotificationCodec).Decode(d.Body)
+	v, err := new(streams.NotificationCodec).Decode(d.Body)
 	if err != nil {
 		return nil, err
 	}
-	n := v.(*lifecycle.Notification)
+	n := v.(*streams.Notification)
 	if n.UserID == "" || n.OrderID == "" || n.Status == "" {
 		return nil, errors.New("notification without user, order or status")
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/lovoo/goka"
 
 	"github.com/orderstream/orderstream/internal/kafkaconf"
-	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // Requests writes status requests to the lifecycle's input, keyed by
@@ -28,15 +28,15 @@ func NewRequests(cfg kafkaconf.Config, logger *slog.Logger) (*Requests, error) {
 	if cfg.ClientID != "" {
 		opts = append(opts, goka.WithEmitterClientID(cfg.ClientID+"-requests"))
 	}
-	em, err := goka.NewEmitter(cfg.Brokers, lifecycle.Requests, new(lifecycle.RequestCodec), opts...)
+	em, err := goka.NewEmitter(cfg.Brokers, streams.Requests, new(streams.RequestCodec), opts...)
 	if err != nil {
-		return nil, fmt.Errorf("create emitter %s: %w", lifecycle.Requests, err)
+		return nil, fmt.Errorf("create emitter %s: %w", streams.Requests, err)
 	}
 	return &Requests{em: em}, nil
 }
 
 // Request writes r and waits until Kafka acknowledges it or ctx ends.
-func (q *Requests) Request(ctx context.Context, r *lifecycle.Request) error {
+func (q *Requests) Request(ctx context.Context, r *streams.Request) error {
 	if err := emitWait(ctx, q.em, r.OrderID, r); err != nil {
 		return fmt.Errorf("request %s of order %s: %w", r.Status, r.OrderID, err)
 	}
@@ -46,6 +46,6 @@ func (q *Requests) Request(ctx context.Context, r *lifecycle.Request) error {
 // Close flushes and closes the emitter; later calls return the first
 // call's result.
 func (q *Requests) Close() error {
-	q.closeOnce.Do(func() { q.closeErr = finish(q.em, string(lifecycle.Requests)) })
+	q.closeOnce.Do(func() { q.closeErr = finish(q.em, string(streams.Requests)) })
 	return q.closeErr
 }

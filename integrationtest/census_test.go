@@ -14,6 +14,7 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/ingest"
 	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // census describes, hop by hop, how many distinct orders each stream
@@ -45,8 +46,8 @@ func census(addr string) string {
 	}{
 		{string(order.Stream), string(ingest.Group), orderID},
 		{string(ingest.Output), string(lifecycle.Group), orderID},
-		{string(lifecycle.ByRestaurant), "restaurant", orderID},
-		{string(lifecycle.ByUser), "user", nestedID},
+		{string(streams.ByRestaurant), "restaurant", orderID},
+		{string(streams.ByUser), "user", nestedID},
 		{string(lifecycle.Table), "", orderID},
 	}
 	var out strings.Builder

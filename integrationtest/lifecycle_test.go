@@ -14,7 +14,7 @@ import (
 	"github.com/orderstream/orderstream/internal/broker"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/kitchen"
-	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 	"github.com/orderstream/orderstream/views"
 )
 
@@ -114,7 +114,7 @@ func testOrderLifecycle(t *testing.T, addr string) {
 		wg.Go(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 			defer cancel()
-			readyErr = sys.requests.Request(ctx, &lifecycle.Request{OrderID: id, Status: order.StatusReady, At: time.Now().UTC()})
+			readyErr = sys.requests.Request(ctx, &streams.Request{OrderID: id, Status: order.StatusReady, At: time.Now().UTC()})
 		})
 		wg.Wait()
 		if cancelErr != nil || readyErr != nil || cancelCode != http.StatusAccepted && cancelCode != http.StatusConflict {
@@ -150,7 +150,7 @@ func testOrderLifecycle(t *testing.T, addr string) {
 		sys.waitStatus(t, tc.id, "accepted")
 		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 		for _, s := range []order.Status{tc.first, tc.second} {
-			if err := sys.requests.Request(ctx, &lifecycle.Request{OrderID: tc.id, Status: s, At: time.Now().UTC()}); err != nil {
+			if err := sys.requests.Request(ctx, &streams.Request{OrderID: tc.id, Status: s, At: time.Now().UTC()}); err != nil {
 				t.Fatal(err)
 			}
 		}

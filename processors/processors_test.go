@@ -22,6 +22,7 @@ import (
 	"github.com/orderstream/orderstream/processors/ingest"
 	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/restaurant"
+	"github.com/orderstream/orderstream/processors/streams"
 	"github.com/orderstream/orderstream/processors/user"
 	"github.com/orderstream/orderstream/processors/window"
 )
@@ -231,7 +232,7 @@ func recompute(t *testing.T, records []record) expected {
 	var minutes window.Counts // of the one global shard of placed orders
 	seen := map[string]bool{}
 	var accepted int64 // offset on status-requests
-	var all []global.Ranked
+	var all []streams.Ranked
 	for _, r := range records {
 		o, err := order.Parse(r.value)
 		if (err == nil) != r.valid {
@@ -314,7 +315,7 @@ func recompute(t *testing.T, records []record) expected {
 			return top[i].Qty > top[j].Qty || (top[i].Qty == top[j].Qty && top[i].SKU < top[j].SKU)
 		})
 		rs.TopItems = top[:min(len(top), restaurant.TopItems)]
-		all = append(all, global.Ranked{RestaurantID: rs.RestaurantID, RevenueCents: rs.RevenueCents, Orders: rs.Orders})
+		all = append(all, streams.Ranked{RestaurantID: rs.RestaurantID, RevenueCents: rs.RevenueCents, Orders: rs.Orders})
 	}
 	for _, us := range e.users {
 		var ids []string

@@ -11,6 +11,7 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // audit is the lifecycle recomputed from its input, status-requests, with
@@ -23,9 +24,9 @@ type audit struct {
 	orders map[string]*lifecycle.Order
 	// updates is what the lifecycle sent to the restaurants, each change
 	// and refused acceptance once, in the order of each partition.
-	updates []*lifecycle.Update
+	updates []*streams.Update
 	// changes is what it published on order-status, by Seq.
-	changes map[exactly.Pos]*lifecycle.Change
+	changes map[exactly.Pos]*streams.Change
 	// accepted holds the orders whose restaurant accepted them: the
 	// lifecycle moved them to accepted or dropped the acceptance.
 	accepted map[string]bool
@@ -35,12 +36,12 @@ type audit struct {
 // that every request is on the partition goka looks in for its key (the
 // placed requests, which ingest writes, are checked by checkIngest).
 func replayRequests(ctx context.Context, base []kgo.Opt, snap *snapshot, c counted, r *Report) (*audit, error) {
-	a := &audit{orders: map[string]*lifecycle.Order{}, changes: map[exactly.Pos]*lifecycle.Change{}, accepted: map[string]bool{}}
-	topic := string(lifecycle.Requests)
+	a := &audit{orders: map[string]*lifecycle.Order{}, changes: map[exactly.Pos]*streams.Change{}, accepted: map[string]bool{}}
+	topic := string(streams.Requests)
 	partition := gokaPartitions(snap, topic)
 	err := consume(ctx, base, topic, snap.starts[topic], snap.ends[topic], func(rec *kgo.Record) error {
 		at := exactly.Pos{Partition: rec.Partition, Offset: rec.Offset}
-		var req lifecycle.Request
+		var req streams.Request
 		if err := json.Unmarshal(rec.Value, &req); err != nil {
 			r.differ(topic, at.String(), "undecodable request: %v", err)
 			return nil

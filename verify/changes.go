@@ -15,6 +15,7 @@ import (
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/inbox"
 	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // checkAudit compares the lifecycle table, order-status, notifications
@@ -25,19 +26,19 @@ func checkAudit(ctx context.Context, base []kgo.Opt, snap *snapshot, c counted, 
 		return err
 	}
 	r.Changes = len(a.changes)
-	err := checkStream(ctx, base, snap, string(lifecycle.Changes), a.changes, r,
-		func(c *lifecycle.Change) (string, exactly.Pos) { return c.OrderID, c.Seq },
-		func(c lifecycle.Change) lifecycle.Change { c.At = c.At.UTC(); return c })
+	err := checkStream(ctx, base, snap, string(streams.Changes), a.changes, r,
+		func(c *streams.Change) (string, exactly.Pos) { return c.OrderID, c.Seq },
+		func(c streams.Change) streams.Change { c.At = c.At.UTC(); return c })
 	if err != nil {
 		return err
 	}
-	notes := map[exactly.Pos]*lifecycle.Notification{}
+	notes := map[exactly.Pos]*streams.Notification{}
 	for seq, c := range a.changes {
 		notes[seq] = lifecycle.NewNotification(c, c.RestaurantID)
 	}
-	err = checkStream(ctx, base, snap, string(lifecycle.Notifications), notes, r,
-		func(n *lifecycle.Notification) (string, exactly.Pos) { return n.UserID, n.Seq },
-		func(n lifecycle.Notification) lifecycle.Notification { n.At, n.Message = n.At.UTC(), ""; return n })
+	err = checkStream(ctx, base, snap, string(streams.Notifications), notes, r,
+		func(n *streams.Notification) (string, exactly.Pos) { return n.UserID, n.Seq },
+		func(n streams.Notification) streams.Notification { n.At, n.Message = n.At.UTC(), ""; return n })
 	if err != nil {
 		return err
 	}
@@ -117,7 +118,7 @@ func checkInboxes(ctx context.Context, base []kgo.Opt, snap *snapshot, a *audit,
 type notes struct{ entries []inbox.Entry }
 
 // entryOf is the inbox entry of n as compared: its message is not.
-func entryOf(n *lifecycle.Notification) inbox.Entry {
+func entryOf(n *streams.Notification) inbox.Entry {
 	return inbox.Entry{OrderID: n.OrderID, RestaurantID: n.RestaurantID, Status: n.Status, At: n.At.UTC()}
 }
 

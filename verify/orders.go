@@ -17,7 +17,7 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/ingest"
-	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // source is one record of "orders".
@@ -74,11 +74,11 @@ func comparePos(a, b exactly.Pos) int {
 // placedOf is a placed request as compared: its order canonical, its
 // time in UTC.
 type placedRequest struct {
-	lifecycle.Request
+	streams.Request
 	Order string `json:"order"`
 }
 
-func placedOf(req *lifecycle.Request) placedRequest {
+func placedOf(req *streams.Request) placedRequest {
 	c := *req
 	c.At = c.At.UTC()
 	o := string(canonical(c.Order))
@@ -104,7 +104,7 @@ type counted map[string]*source
 // checkIngest compares the placed requests on status-requests and
 // orders-dlq with the ledger: every valid record exactly once as a placed
 // request (the order and its position, the parties, total and time as
-// lifecycle.PlacedRequest makes them), in the partition goka looks in,
+// streams.PlacedRequest makes them), in the partition goka looks in,
 // every invalid one exactly once on orders-dlq. It returns which copy of
 // each order id the lifecycle counts: the first placed request, which the
 // lifecycle reads in order; and the order ids whose copies differ, so that
@@ -118,7 +118,7 @@ func checkIngest(ctx context.Context, base []kgo.Opt, snap *snapshot, l *ledger,
 	partition := gokaPartitions(snap, topic)
 	err := consume(ctx, base, topic, snap.starts[topic], snap.ends[topic], func(rec *kgo.Record) error {
 		where := fmt.Sprintf("%d@%d", rec.Partition, rec.Offset)
-		var req lifecycle.Request
+		var req streams.Request
 		if err := json.Unmarshal(rec.Value, &req); err != nil {
 			r.differ(topic, where, "undecodable request: %v", err)
 			return nil
@@ -140,7 +140,7 @@ func checkIngest(ctx context.Context, base []kgo.Opt, snap *snapshot, l *ledger,
 			return nil
 		}
 		seen[*req.Source] = true
-		got, want := placedOf(&req), placedOf(lifecycle.PlacedRequest(src.order, src.pos))
+		got, want := placedOf(&req), placedOf(streams.PlacedRequest(src.order, src.pos))
 		if !reflect.DeepEqual(got, want) {
 			r.differ(topic, where, "placed request of %v differs from the order\n    got  %s\n    want %s", src.pos, show(got), show(want))
 		}

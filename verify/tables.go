@@ -14,8 +14,8 @@ import (
 
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
-	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/restaurant"
+	"github.com/orderstream/orderstream/processors/streams"
 	"github.com/orderstream/orderstream/processors/user"
 )
 
@@ -40,7 +40,7 @@ func recompute(c counted, a *audit) expected {
 	ids := slices.SortedFunc(maps.Keys(c), func(a, b string) int { return comparePos(c[a].pos, c[b].pos) })
 	for i, id := range ids {
 		o := c[id].order
-		p := &lifecycle.Placed{Order: *o, Seq: exactly.Pos{Partition: 0, Offset: int64(i)}}
+		p := &streams.Placed{Order: *o, Seq: exactly.Pos{Partition: 0, Offset: int64(i)}}
 		rs := e.restaurants[o.RestaurantID]
 		if rs == nil {
 			rs = &restaurant.Stats{RestaurantID: o.RestaurantID}
@@ -55,7 +55,7 @@ func recompute(c counted, a *audit) expected {
 		}
 		us.Apply(p)
 		if us.First == p.Seq {
-			ushard.Apply(&global.Delta{Seq: p.Seq, NewUsers: 1})
+			ushard.Apply(&streams.Delta{Seq: p.Seq, NewUsers: 1})
 		}
 	}
 	e.summary = global.Summarize([]*global.Shard{rshard, ushard, trackStatus(e.restaurants, a)})

@@ -57,7 +57,7 @@ import (
 	"github.com/orderstream/orderstream/processors"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/ingest"
-	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // DefaultTimeout is how long Run waits for the processors to catch up
@@ -122,7 +122,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	logger.Info("processors caught up", "after", time.Since(start).Round(time.Millisecond))
 	for _, t := range []string{string(order.Stream), string(ingest.Output), string(ingest.DLQ),
-		string(lifecycle.Requests), string(lifecycle.Changes), string(lifecycle.Notifications)} {
+		string(streams.Requests), string(streams.Changes), string(streams.Notifications)} {
 		for p, s := range snap.starts[t] {
 			if s > 0 {
 				return nil, fmt.Errorf("%w: %s/%d starts at offset %d", ErrTruncated, t, p, s)

@@ -24,6 +24,7 @@ import (
 	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/restaurant"
 	"github.com/orderstream/orderstream/processors/runner"
+	"github.com/orderstream/orderstream/processors/streams"
 	"github.com/orderstream/orderstream/verify"
 )
 
@@ -43,20 +44,20 @@ func orderAt(id, restaurant, user string, qty int, at time.Time) []byte {
 // kind of move, and moves the state machine refuses (after a rejection, a
 // cancel after ready, a ready after a cancel, a repeat), for an order id
 // never placed too.
-func requests(i int) []lifecycle.Request {
+func requests(i int) []streams.Request {
 	id := fmt.Sprintf("o-%d", i)
-	at := func(min int, s order.Status) lifecycle.Request {
-		return lifecycle.Request{OrderID: id, Status: s, At: t0.Add(time.Duration(min) * time.Minute)}
+	at := func(min int, s order.Status) streams.Request {
+		return streams.Request{OrderID: id, Status: s, At: t0.Add(time.Duration(min) * time.Minute)}
 	}
 	switch i % 4 {
 	case 0:
-		return []lifecycle.Request{at(5, order.StatusReady), at(9, order.StatusDelivered), at(10, order.StatusDelivered)}
+		return []streams.Request{at(5, order.StatusReady), at(9, order.StatusDelivered), at(10, order.StatusDelivered)}
 	case 1:
-		return []lifecycle.Request{{OrderID: id, Status: order.StatusCancelled, At: t0.Add(time.Minute), Reason: "changed my mind"}}
+		return []streams.Request{{OrderID: id, Status: order.StatusCancelled, At: t0.Add(time.Minute), Reason: "changed my mind"}}
 	case 2:
-		return []lifecycle.Request{at(5, order.StatusReady), at(6, order.StatusCancelled)}
+		return []streams.Request{at(5, order.StatusReady), at(6, order.StatusCancelled)}
 	}
-	return []lifecycle.Request{at(2, order.StatusCancelled), at(5, order.StatusReady), {OrderID: "ghost-" + id, Status: order.StatusCancelled}}
+	return []streams.Request{at(2, order.StatusCancelled), at(5, order.StatusReady), {OrderID: "ghost-" + id, Status: order.StatusCancelled}}
 }
 
 // TestVerify runs the processors on an embedded broker over orders with
@@ -170,7 +171,7 @@ func TestVerify(t *testing.T) {
 	for i := range 60 {
 		for _, q := range requests(i) {
 			value, _ := json.Marshal(q)
-			if err := reqs.ProduceSync(ctx, &kgo.Record{Topic: string(lifecycle.Requests), Key: []byte(q.OrderID), Value: value}).FirstErr(); err != nil {
+			if err := reqs.ProduceSync(ctx, &kgo.Record{Topic: string(streams.Requests), Key: []byte(q.OrderID), Value: value}).FirstErr(); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -191,19 +192,19 @@ func TestVerify(t *testing.T) {
 	rs := &restaurant.Stats{RestaurantID: "r-1", Orders: 99, Applied: exactly.Applied{}}
 	value, _ := json.Marshal(rs)
 	dead := firstRecord(ctx, t, opts, "orders-dlq")
-	change := firstRecord(ctx, t, opts, string(lifecycle.Changes))
+	change := firstRecord(ctx, t, opts, string(streams.Changes))
 	ghost, _ := json.Marshal(&lifecycle.Order{OrderID: "ghost", RestaurantID: "r-1", UserID: "u-1", Status: order.StatusPlaced,
 		History: []lifecycle.Entry{{Status: order.StatusPlaced, At: t0}}})
 	note := inbox.Entry{OrderID: "o-1", RestaurantID: "r-1", Status: order.StatusPlaced, At: t0}
 	twice, _ := json.Marshal(&inbox.Inbox{UserID: "u-1", Notifications: []inbox.Entry{note, note}})
-	var c lifecycle.Change
+	var c streams.Change
 	if err := json.Unmarshal(change.Value, &c); err != nil {
 		t.Fatal(err)
 	}
 	c.Reason = "not what happened"
 	other, _ := json.Marshal(&c)
 	produce(&kgo.Record{Topic: "orders-dlq", Partition: dead.Partition, Key: dead.Key, Value: dead.Value, Headers: dead.Headers},
-		rec(string(lifecycle.Changes), change.Partition, string(change.Key), other))
+		rec(string(streams.Changes), change.Partition, string(change.Key), other))
 	// Where goka looks for the keys.
 	if err := reqs.ProduceSync(ctx, rec(string(restaurant.Table), -1, "r-1", value),
 		rec(string(lifecycle.Table), -1, "ghost", ghost), rec(string(inbox.Table), -1, "u-1", twice)).FirstErr(); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
 	"github.com/orderstream/orderstream/processors/restaurant"
+	"github.com/orderstream/orderstream/processors/streams"
 	"github.com/orderstream/orderstream/processors/user"
 	"github.com/orderstream/orderstream/processors/window"
 )
@@ -225,23 +226,23 @@ func TestStats(t *testing.T) {
 		`{"orders":0,"revenue_cents":0,"items":0,"restaurants":0,"users":0,"top_restaurants":[],`+
 			`"accepted":0,"rejected":0,"cancelled":0,"delivered":0,"open":0,"orders_per_minute":`+series(0, 0)+`}`)
 
-	tt.SetTableValue(global.Table, global.ShardKey(restaurant.Group, 0), &global.Shard{
+	tt.SetTableValue(global.Table, streams.ShardKey(restaurant.Group, 0), &global.Shard{
 		Orders: 3, RevenueCents: 6000, Items: 7, Restaurants: 2,
-		Top: []global.Ranked{
+		Top: []streams.Ranked{
 			{RestaurantID: "r1", RevenueCents: 5000, Orders: 2},
 			{RestaurantID: "r2", RevenueCents: 1000, Orders: 1},
 		},
 		Applied:   exactly.Applied{0: 3},
 		PerMinute: window.Counts{Buckets: []window.Bucket{{Start: t0, Count: 2}, {Start: t1.Truncate(time.Minute), Count: 1}}, StreamTime: t1},
 	})
-	tt.SetTableValue(global.Table, global.ShardKey(restaurant.Group, 1), &global.Shard{
+	tt.SetTableValue(global.Table, streams.ShardKey(restaurant.Group, 1), &global.Shard{
 		Orders: 1, RevenueCents: 2000, Items: 1, Restaurants: 1,
-		Top:       []global.Ranked{{RestaurantID: "r3", RevenueCents: 2000, Orders: 1}},
+		Top:       []streams.Ranked{{RestaurantID: "r3", RevenueCents: 2000, Orders: 1}},
 		PerMinute: window.Counts{Buckets: []window.Bucket{{Start: t1.Truncate(time.Minute), Count: 1}}, StreamTime: t1},
 	})
-	tt.SetTableValue(global.Table, global.ShardKey(user.Group, 0), &global.Shard{Users: 3})
+	tt.SetTableValue(global.Table, streams.ShardKey(user.Group, 0), &global.Shard{Users: 3})
 	tt.SetTableValue(catalog.Table, "r1", &catalog.Restaurant{ID: "r1", Name: "Trattoria Roma", Cuisine: "italian"})
-	tt.SetTableValue(global.Table, global.ShardKey(restaurant.Group, 2), &global.Shard{
+	tt.SetTableValue(global.Table, streams.ShardKey(restaurant.Group, 2), &global.Shard{
 		Accepted: 3, Rejected: 1, Cancelled: 1, Delivered: 1, Open: 1,
 	})
 	checkJSON(t, do(t, h, http.MethodGet, "/api/stats"), http.StatusOK,

@@ -17,7 +17,7 @@ import (
 	"github.com/orderstream/orderstream/internal/kgoconf"
 	"github.com/orderstream/orderstream/internal/metrics"
 	"github.com/orderstream/orderstream/order"
-	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // Tuning values of the event stream.
@@ -205,7 +205,7 @@ func (h *Hub) Run(ctx context.Context) error {
 }
 
 // hubTopics are the topics the hub reads.
-var hubTopics = []string{string(lifecycle.Changes), string(lifecycle.Notifications)}
+var hubTopics = []string{string(streams.Changes), string(streams.Notifications)}
 
 // waitForClients waits until a client is subscribed, false if ctx ended
 // first.
@@ -322,15 +322,15 @@ func decodeEvent(topic string, value []byte) (*Event, error) {
 		data any
 	)
 	switch topic {
-	case string(lifecycle.Changes):
-		var c lifecycle.Change
+	case string(streams.Changes):
+		var c streams.Change
 		if err := json.Unmarshal(value, &c); err != nil {
 			return nil, err
 		}
 		e.Type, e.UserID, e.RestaurantID = EventStatus, c.UserID, c.RestaurantID
 		data = StatusEvent{OrderID: c.OrderID, RestaurantID: c.RestaurantID, UserID: c.UserID, Status: c.Status, At: ms(c.At), Reason: c.Reason}
-	case string(lifecycle.Notifications):
-		var n lifecycle.Notification
+	case string(streams.Notifications):
+		var n streams.Notification
 		if err := json.Unmarshal(value, &n); err != nil {
 			return nil, err
 		}

@@ -12,7 +12,7 @@ import (
 	ostest "github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/internal/topics"
 	"github.com/orderstream/orderstream/order"
-	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // On a broker, the hub reads only while a client listens: what happened
@@ -23,7 +23,7 @@ func TestHubReadsOnlyWhileClientsListen(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a broker")
 	}
-	kc := ostest.StartBroker(t, "hub-test", 3, []topics.Spec{{Name: string(lifecycle.Changes)}, {Name: string(lifecycle.Notifications)}})
+	kc := ostest.StartBroker(t, "hub-test", 3, []topics.Spec{{Name: string(streams.Changes)}, {Name: string(streams.Notifications)}})
 	cl := ostest.KafkaClient(t, kc)
 	hub := NewHub(kc, discardLogger())
 	ctx, cancel := context.WithCancel(context.Background())
@@ -77,13 +77,13 @@ func TestHubReadsOnlyWhileClientsListen(t *testing.T) {
 
 func produceChange(t *testing.T, cl *kgo.Client, user string, s order.Status) {
 	t.Helper()
-	data, err := json.Marshal(lifecycle.Change{OrderID: "o-" + user, RestaurantID: "r-1", UserID: "u-" + user, Status: s, At: t0})
+	data, err := json.Marshal(streams.Change{OrderID: "o-" + user, RestaurantID: "r-1", UserID: "u-" + user, Status: s, At: t0})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: string(lifecycle.Changes), Key: []byte("o-" + user), Value: data}).FirstErr(); err != nil {
+	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: string(streams.Changes), Key: []byte("o-" + user), Value: data}).FirstErr(); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -14,16 +14,16 @@ import (
 	"github.com/orderstream/orderstream/internal/kafkaconf"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
-	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 func statusEvent(t *testing.T, user, restaurant string, s order.Status) *Event {
 	t.Helper()
-	data, err := json.Marshal(lifecycle.Change{OrderID: "o-1", RestaurantID: restaurant, UserID: user, Status: s, At: t0, Seq: exactly.Pos{Offset: 4}})
+	data, err := json.Marshal(streams.Change{OrderID: "o-1", RestaurantID: restaurant, UserID: user, Status: s, At: t0, Seq: exactly.Pos{Offset: 4}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := decodeEvent(string(lifecycle.Changes), data)
+	e, err := decodeEvent(string(streams.Changes), data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,18 +31,18 @@ func statusEvent(t *testing.T, user, restaurant string, s order.Status) *Event {
 }
 
 func TestDecodeEvent(t *testing.T) {
-	c, _ := json.Marshal(lifecycle.Change{OrderID: "o-1", RestaurantID: "r1", UserID: "u1", Status: order.StatusRejected, At: t0, Reason: "full", Seq: exactly.Pos{Offset: 4}})
-	n, _ := json.Marshal(lifecycle.Notification{UserID: "u1", OrderID: "o-1", RestaurantID: "r1", Status: order.StatusRejected, Message: "m", At: t0})
+	c, _ := json.Marshal(streams.Change{OrderID: "o-1", RestaurantID: "r1", UserID: "u1", Status: order.StatusRejected, At: t0, Reason: "full", Seq: exactly.Pos{Offset: 4}})
+	n, _ := json.Marshal(streams.Notification{UserID: "u1", OrderID: "o-1", RestaurantID: "r1", Status: order.StatusRejected, Message: "m", At: t0})
 	tests := []struct {
 		topic, value string
 		want         *Event
 		wantErr      bool
 	}{
-		{string(lifecycle.Changes), string(c), &Event{Type: EventStatus, UserID: "u1", RestaurantID: "r1",
+		{string(streams.Changes), string(c), &Event{Type: EventStatus, UserID: "u1", RestaurantID: "r1",
 			Data: []byte(`{"order_id":"o-1","restaurant_id":"r1","user_id":"u1","status":"rejected","at":"2025-03-01T12:00:00Z","reason":"full"}`)}, false},
-		{string(lifecycle.Notifications), string(n), &Event{Type: EventNotification, UserID: "u1", RestaurantID: "r1",
+		{string(streams.Notifications), string(n), &Event{Type: EventNotification, UserID: "u1", RestaurantID: "r1",
 			Data: []byte(`{"user_id":"u1","order_id":"o-1","restaurant_id":"r1","status":"rejected","message":"m","at":"2025-03-01T12:00:00Z"}`)}, false},
-		{string(lifecycle.Changes), "{", nil, true},
+		{string(streams.Changes), "{", nil, true},
 		{"other", "{}", nil, true},
 	}
 	for _, tc := range tests {

@@ -13,6 +13,7 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/inbox"
 	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // Limits of POST /api/orders/{id}/cancel.
@@ -33,7 +34,7 @@ const CancelRequested = "requested"
 // Requester sends status requests to the lifecycle;
 // emitters.Requests is one.
 type Requester interface {
-	Request(ctx context.Context, r *lifecycle.Request) error
+	Request(ctx context.Context, r *streams.Request) error
 }
 
 // HistoryEntry is one step of an order as the API shows it.
@@ -156,7 +157,7 @@ func (a *api) cancel(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), CancelTimeout)
 	defer cancel()
-	req := &lifecycle.Request{OrderID: id, Status: order.StatusCancelled, At: a.now().UTC(), Reason: reason}
+	req := &streams.Request{OrderID: id, Status: order.StatusCancelled, At: a.now().UTC(), Reason: reason}
 	if err := a.requests.Request(ctx, req); err != nil {
 		a.logger.Warn("cancel not sent", "order_id", id, "err", err)
 		w.Header().Set("Retry-After", "1")

@@ -14,16 +14,17 @@ import (
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/inbox"
 	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // fakeRequester records the requests it is given, or fails with err.
 type fakeRequester struct {
 	mu   sync.Mutex
-	got  []lifecycle.Request
+	got  []streams.Request
 	fail error
 }
 
-func (f *fakeRequester) Request(_ context.Context, r *lifecycle.Request) error {
+func (f *fakeRequester) Request(_ context.Context, r *streams.Request) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.fail != nil {
@@ -33,10 +34,10 @@ func (f *fakeRequester) Request(_ context.Context, r *lifecycle.Request) error {
 	return nil
 }
 
-func (f *fakeRequester) requests() []lifecycle.Request {
+func (f *fakeRequester) requests() []streams.Request {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]lifecycle.Request(nil), f.got...)
+	return append([]streams.Request(nil), f.got...)
 }
 
 func auditOrder(id string, steps ...order.Status) *lifecycle.Order {
@@ -101,12 +102,12 @@ func TestCancel(t *testing.T) {
 		name, id, body string
 		wantCode       int
 		wantBody       string
-		wantRequest    *lifecycle.Request
+		wantRequest    *streams.Request
 	}{
 		{"placed", "placed", "", 202, `{"order_id":"placed","cancel":"requested"}`,
-			&lifecycle.Request{OrderID: "placed", Status: order.StatusCancelled, At: t1}},
+			&streams.Request{OrderID: "placed", Status: order.StatusCancelled, At: t1}},
 		{"accepted, with a reason", "accepted", `{"reason":"too slow"}`, 202, `{"order_id":"accepted","cancel":"requested"}`,
-			&lifecycle.Request{OrderID: "accepted", Status: order.StatusCancelled, At: t1, Reason: "too slow"}},
+			&streams.Request{OrderID: "accepted", Status: order.StatusCancelled, At: t1, Reason: "too slow"}},
 		{"ready", "ready", "", 409, `{"error":"order \"ready\" is already ready and can no longer be cancelled"}`, nil},
 		{"cancelled", "cancelled", "", 409, `{"error":"order \"cancelled\" is already cancelled"}`, nil},
 		{"unknown", "nobody", "", 404, `{"error":"order \"nobody\" not found"}`, nil},

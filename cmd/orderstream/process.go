@@ -21,6 +21,7 @@ import (
 	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/restaurant"
 	"github.com/orderstream/orderstream/processors/runner"
+	"github.com/orderstream/orderstream/processors/streams"
 	"github.com/orderstream/orderstream/views"
 )
 
@@ -148,7 +149,7 @@ func processorHooks(m *metrics.Metrics, logger *slog.Logger) processors.Hooks {
 		}, Conflict: func(orderID, detail string) {
 			m.ConflictingOrders.Inc()
 			logger.Warn("conflicting order dropped: its order_id was used by another order", "order_id", orderID, "differs", detail)
-		}, Refused: func(r *lifecycle.Request, current order.Status, v lifecycle.Verdict) {
+		}, Refused: func(r *streams.Request, current order.Status, v lifecycle.Verdict) {
 			m.StatusRequestsRefused.WithLabelValues(v.String()).Inc()
 			// Repeats are routine (retried requests); lost races are
 			// worth a line.

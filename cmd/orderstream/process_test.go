@@ -11,6 +11,7 @@ import (
 	"github.com/orderstream/orderstream/internal/metrics"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // TestRefusedRequestsCounted: every verdict the lifecycle refuses with is
@@ -18,7 +19,7 @@ import (
 func TestRefusedRequestsCounted(t *testing.T) {
 	m := metrics.New()
 	h := processorHooks(m, slog.New(slog.DiscardHandler))
-	r := &lifecycle.Request{OrderID: "o-1", Status: order.StatusReady}
+	r := &streams.Request{OrderID: "o-1", Status: order.StatusReady}
 	verdicts := []lifecycle.Verdict{lifecycle.Repeated, lifecycle.Invalid, lifecycle.Unknown}
 	if len(verdicts) != len(metrics.RefusedVerdicts) {
 		t.Fatalf("metrics know %d verdicts, the lifecycle refuses with %d", len(metrics.RefusedVerdicts), len(verdicts))

@@ -9,11 +9,12 @@ import (
 
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // benchStandings are 50 restaurants of one shard, for deltas to cycle over.
-func benchStandings() []global.Ranked {
-	rs := make([]global.Ranked, 50)
+func benchStandings() []streams.Ranked {
+	rs := make([]streams.Ranked, 50)
 	for i := range rs {
 		rs[i] = rk(fmt.Sprintf("restaurant-%04d", i), int64(1000*(i+1)), int64(i+1))
 	}
@@ -22,7 +23,7 @@ func benchStandings() []global.Ranked {
 
 // bump adds an order of 3450 cents to standing i of rs (cycling), as the
 // restaurant processor would before its next delta, and returns it.
-func bump(rs []global.Ranked, i int) *global.Ranked {
+func bump(rs []streams.Ranked, i int) *streams.Ranked {
 	r := &rs[i%len(rs)]
 	r.RevenueCents += 3450
 	r.Orders++
@@ -32,7 +33,7 @@ func bump(rs []global.Ranked, i int) *global.Ranked {
 func BenchmarkShardApply(b *testing.B) {
 	rs := benchStandings()
 	var s global.Shard
-	d := &global.Delta{Orders: 1, RevenueCents: 3450, Items: 4}
+	d := &streams.Delta{Orders: 1, RevenueCents: 3450, Items: 4}
 	for i := range rs {
 		d.Seq.Offset = int64(i)
 		d.Restaurant = &rs[i]
@@ -52,7 +53,7 @@ func BenchmarkShardApply(b *testing.B) {
 
 func BenchmarkRank(b *testing.B) {
 	rs := benchStandings()
-	var top []global.Ranked
+	var top []streams.Ranked
 	for _, r := range rs {
 		top = global.Rank(top, r, global.TopN)
 	}
@@ -67,13 +68,13 @@ func BenchmarkRank(b *testing.B) {
 // BenchmarkCodecEncodeDelta encodes a restaurant's delta for a placed
 // order, with the hand-written encoder and, as the baseline, json.Marshal.
 func BenchmarkCodecEncodeDelta(b *testing.B) {
-	d := &global.Delta{Seq: exactly.Pos{Partition: 1, Offset: 123456}, Orders: 1, RevenueCents: 3450, Items: 3,
-		Restaurant: &global.Ranked{RestaurantID: "restaurant-0042", RevenueCents: 1234500, Orders: 321},
+	d := &streams.Delta{Seq: exactly.Pos{Partition: 1, Offset: 123456}, Orders: 1, RevenueCents: 3450, Items: 3,
+		Restaurant: &streams.Ranked{RestaurantID: "restaurant-0042", RevenueCents: 1234500, Orders: 321},
 		PlacedAt:   time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
 	b.Run("codec", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := (global.DeltaCodec{}).Encode(d); err != nil {
+			if _, err := (streams.DeltaCodec{}).Encode(d); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -5,7 +5,6 @@
 package global
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/lovoo/goka"
@@ -14,6 +13,7 @@ import (
 	"github.com/orderstream/orderstream/processors/cache"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/runner"
+	"github.com/orderstream/orderstream/processors/streams"
 	"github.com/orderstream/orderstream/processors/window"
 )
 
@@ -23,63 +23,23 @@ const Group goka.Group = "global"
 // Table is the global group table: shard key → Shard.
 var Table = goka.GroupTable(Group)
 
-// Deltas is the input stream, keyed by ShardKey.
-const Deltas goka.Stream = "global-deltas"
-
 // TopN is how many restaurants each shard, and the summary, rank.
 const TopN = 10
 
-// Delta is one event's contribution, sent by the processor that owns the
-// order's restaurant or user: a placed order, or a change of its status.
-// Seq is the identity the shard deduplicates by: the position, on the
-// lifecycle's input, of the request that placed the order or made the
-// change. Each shard has one upstream partition, which receives the
-// lifecycle's updates in order from every lifecycle partition.
-type Delta struct {
-	Seq            exactly.Pos `json:"seq"`
-	Orders         int64       `json:"orders,omitempty"`
-	RevenueCents   int64       `json:"revenue_cents,omitempty"`
-	Items          int64       `json:"items,omitempty"`
-	NewRestaurants int64       `json:"new_restaurants,omitempty"`
-	NewUsers       int64       `json:"new_users,omitempty"`
-	// Restaurant, when set, is the restaurant's standing after the order.
-	Restaurant *Ranked `json:"restaurant,omitempty"`
-	// PlacedAt, on a placed order, is its event time for the per-minute
-	// series.
-	PlacedAt time.Time `json:"placed_at,omitzero"`
-	// Status counts: +1 for the change they name; Open is +1 when an order
-	// is accepted and -1 when an accepted one finishes.
-	Accepted  int64 `json:"accepted,omitempty"`
-	Rejected  int64 `json:"rejected,omitempty"`
-	Cancelled int64 `json:"cancelled,omitempty"`
-	Delivered int64 `json:"delivered,omitempty"`
-	Open      int64 `json:"open,omitempty"`
-}
-
-// DeltaCodec encodes *Delta.
-type DeltaCodec = jsoncodec.Codec[Delta]
-
-// Ranked is a restaurant's standing in a top list.
-type Ranked struct {
-	RestaurantID string `json:"restaurant_id"`
-	RevenueCents int64  `json:"revenue_cents"`
-	Orders       int64  `json:"orders"`
-}
-
 // Shard is the part of the statistics one upstream partition contributed.
 type Shard struct {
-	Orders       int64           `json:"orders"`
-	RevenueCents int64           `json:"revenue_cents"`
-	Items        int64           `json:"items"`
-	Restaurants  int64           `json:"restaurants"`
-	Users        int64           `json:"users"`
-	Top          []Ranked        `json:"top,omitempty"`
-	Applied      exactly.Applied `json:"applied,omitempty"`
-	Accepted     int64           `json:"accepted,omitempty"`
-	Rejected     int64           `json:"rejected,omitempty"`
-	Cancelled    int64           `json:"cancelled,omitempty"`
-	Delivered    int64           `json:"delivered,omitempty"`
-	Open         int64           `json:"open,omitempty"`
+	Orders       int64            `json:"orders"`
+	RevenueCents int64            `json:"revenue_cents"`
+	Items        int64            `json:"items"`
+	Restaurants  int64            `json:"restaurants"`
+	Users        int64            `json:"users"`
+	Top          []streams.Ranked `json:"top,omitempty"`
+	Applied      exactly.Applied  `json:"applied,omitempty"`
+	Accepted     int64            `json:"accepted,omitempty"`
+	Rejected     int64            `json:"rejected,omitempty"`
+	Cancelled    int64            `json:"cancelled,omitempty"`
+	Delivered    int64            `json:"delivered,omitempty"`
+	Open         int64            `json:"open,omitempty"`
 	// PerMinute counts placed orders by minute, by the shard's own stream
 	// time: which deltas it gets, in which order, is fixed, so its windows
 	// are too.
@@ -88,12 +48,6 @@ type Shard struct {
 
 // ShardCodec encodes *Shard.
 type ShardCodec = jsoncodec.Codec[Shard]
-
-// ShardKey names the shard of an upstream processor's partition, e.g.
-// "restaurant/2".
-func ShardKey(source goka.Group, partition int32) string {
-	return fmt.Sprintf("%s/%d", source, partition)
-}
 
 // FlushInterval is how often at most a partition of the table is written
 // (processors/cache): every order changes a shard, and the totals are read
@@ -105,7 +59,7 @@ const FlushInterval = 100 * time.Millisecond
 func Define() runner.Graph {
 	a := accumulator{cache.New[Shard](cache.Interval(FlushInterval))}
 	return runner.Graph{GroupGraph: goka.DefineGroup(Group,
-		goka.Input(Deltas, new(DeltaCodec), a.accumulate),
+		goka.Input(streams.Deltas, new(streams.DeltaCodec), a.accumulate),
 		goka.Persist(new(ShardCodec)),
 	), Cache: a.table}
 }
@@ -114,7 +68,7 @@ func Define() runner.Graph {
 type accumulator struct{ table *cache.Table[Shard] }
 
 func (a accumulator) accumulate(ctx goka.Context, msg any) {
-	d := msg.(*Delta)
+	d := msg.(*streams.Delta)
 	a.table.Update(ctx, func(s *Shard) *Shard {
 		if s == nil {
 			s = new(Shard)
@@ -129,7 +83,7 @@ func (a accumulator) accumulate(ctx goka.Context, msg any) {
 
 // Apply adds d to s unless s has applied it already, and reports whether s
 // changed.
-func (s *Shard) Apply(d *Delta) bool {
+func (s *Shard) Apply(d *streams.Delta) bool {
 	if s.Applied.Seen(d.Seq) {
 		return false
 	}
@@ -156,8 +110,8 @@ func (s *Shard) Apply(d *Delta) bool {
 // Rank puts r into the top-n list, best first. Revenue only grows, so a
 // restaurant that falls out of a shard's list can come back only with an
 // update that carries it: the list stays exact.
-func Rank(top []Ranked, r Ranked, n int) []Ranked {
-	out := make([]Ranked, 0, len(top)+1)
+func Rank(top []streams.Ranked, r streams.Ranked, n int) []streams.Ranked {
+	out := make([]streams.Ranked, 0, len(top)+1)
 	for _, t := range top {
 		if t.RestaurantID != r.RestaurantID {
 			out = append(out, t)
@@ -169,7 +123,7 @@ func Rank(top []Ranked, r Ranked, n int) []Ranked {
 	for i > 0 && better(r, out[i-1]) {
 		i--
 	}
-	out = append(out[:i], append([]Ranked{r}, out[i:]...)...)
+	out = append(out[:i], append([]streams.Ranked{r}, out[i:]...)...)
 	if len(out) > n {
 		out = out[:n]
 	}
@@ -177,7 +131,7 @@ func Rank(top []Ranked, r Ranked, n int) []Ranked {
 }
 
 // better orders by revenue, then orders, then id, so ranks are stable.
-func better(a, b Ranked) bool {
+func better(a, b streams.Ranked) bool {
 	if a.RevenueCents != b.RevenueCents {
 		return a.RevenueCents > b.RevenueCents
 	}
@@ -189,17 +143,17 @@ func better(a, b Ranked) bool {
 
 // Summary is the global statistics, the sum of every shard.
 type Summary struct {
-	Orders         int64    `json:"orders"`
-	RevenueCents   int64    `json:"revenue_cents"`
-	Items          int64    `json:"items"`
-	Restaurants    int64    `json:"restaurants"`
-	Users          int64    `json:"users"`
-	TopRestaurants []Ranked `json:"top_restaurants"`
-	Accepted       int64    `json:"accepted"`
-	Rejected       int64    `json:"rejected"`
-	Cancelled      int64    `json:"cancelled"`
-	Delivered      int64    `json:"delivered"`
-	Open           int64    `json:"open"`
+	Orders         int64            `json:"orders"`
+	RevenueCents   int64            `json:"revenue_cents"`
+	Items          int64            `json:"items"`
+	Restaurants    int64            `json:"restaurants"`
+	Users          int64            `json:"users"`
+	TopRestaurants []streams.Ranked `json:"top_restaurants"`
+	Accepted       int64            `json:"accepted"`
+	Rejected       int64            `json:"rejected"`
+	Cancelled      int64            `json:"cancelled"`
+	Delivered      int64            `json:"delivered"`
+	Open           int64            `json:"open"`
 	// PerMinute is the placed orders of every shard by minute, oldest
 	// first; window.Series makes the last hour of it.
 	PerMinute []window.Bucket `json:"per_minute"`
@@ -207,7 +161,7 @@ type Summary struct {
 
 // Summarize adds the shards up.
 func Summarize(shards []*Shard) Summary {
-	sum := Summary{TopRestaurants: []Ranked{}}
+	sum := Summary{TopRestaurants: []streams.Ranked{}}
 	var minutes [][]window.Bucket
 	for _, s := range shards {
 		sum.Orders += s.Orders

@@ -13,6 +13,7 @@ import (
 	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
+	"github.com/orderstream/orderstream/processors/streams"
 	"github.com/orderstream/orderstream/processors/window"
 )
 
@@ -20,11 +21,11 @@ func pos(partition int32, offset int64) exactly.Pos {
 	return exactly.Pos{Partition: partition, Offset: offset}
 }
 
-func rk(id string, revenue, orders int64) global.Ranked {
-	return global.Ranked{RestaurantID: id, RevenueCents: revenue, Orders: orders}
+func rk(id string, revenue, orders int64) streams.Ranked {
+	return streams.Ranked{RestaurantID: id, RevenueCents: revenue, Orders: orders}
 }
 
-func rkp(id string, revenue, orders int64) *global.Ranked {
+func rkp(id string, revenue, orders int64) *streams.Ranked {
 	r := rk(id, revenue, orders)
 	return &r
 }
@@ -39,35 +40,35 @@ func TestShardKey(t *testing.T) {
 		{"user", 11, "user/11"},
 	}
 	for _, tc := range tests {
-		if got := global.ShardKey(tc.group, tc.partition); got != tc.want {
+		if got := streams.ShardKey(tc.group, tc.partition); got != tc.want {
 			t.Errorf("ShardKey(%q, %d) = %q, want %q", tc.group, tc.partition, got, tc.want)
 		}
 	}
 }
 
 func TestShardApply(t *testing.T) {
-	d1 := &global.Delta{Seq: pos(0, 4), Orders: 1, RevenueCents: 500, Items: 2, NewRestaurants: 1, Restaurant: rkp("r-1", 500, 1)}
-	d2 := &global.Delta{Seq: pos(1, 0), Orders: 1, RevenueCents: 300, Items: 1, NewRestaurants: 1, Restaurant: rkp("r-2", 300, 1)}
-	d3 := &global.Delta{Seq: pos(0, 9), Orders: 1, RevenueCents: 100, Items: 5, Restaurant: rkp("r-2", 400, 2)}
-	u := &global.Delta{Seq: pos(0, 5), NewUsers: 1}
+	d1 := &streams.Delta{Seq: pos(0, 4), Orders: 1, RevenueCents: 500, Items: 2, NewRestaurants: 1, Restaurant: rkp("r-1", 500, 1)}
+	d2 := &streams.Delta{Seq: pos(1, 0), Orders: 1, RevenueCents: 300, Items: 1, NewRestaurants: 1, Restaurant: rkp("r-2", 300, 1)}
+	d3 := &streams.Delta{Seq: pos(0, 9), Orders: 1, RevenueCents: 100, Items: 5, Restaurant: rkp("r-2", 400, 2)}
+	u := &streams.Delta{Seq: pos(0, 5), NewUsers: 1}
 	tests := []struct {
 		name    string
-		in      []*global.Delta
+		in      []*streams.Delta
 		applied []bool
 		want    global.Shard
 	}{
-		{"one delta", []*global.Delta{d1}, []bool{true},
-			global.Shard{Orders: 1, RevenueCents: 500, Items: 2, Restaurants: 1, Top: []global.Ranked{rk("r-1", 500, 1)}, Applied: exactly.Applied{0: 4}}},
-		{"two lifecycle partitions, a standing that improves", []*global.Delta{d1, d2, d3}, []bool{true, true, true},
+		{"one delta", []*streams.Delta{d1}, []bool{true},
+			global.Shard{Orders: 1, RevenueCents: 500, Items: 2, Restaurants: 1, Top: []streams.Ranked{rk("r-1", 500, 1)}, Applied: exactly.Applied{0: 4}}},
+		{"two lifecycle partitions, a standing that improves", []*streams.Delta{d1, d2, d3}, []bool{true, true, true},
 			global.Shard{Orders: 3, RevenueCents: 900, Items: 8, Restaurants: 2,
-				Top: []global.Ranked{rk("r-1", 500, 1), rk("r-2", 400, 2)}, Applied: exactly.Applied{0: 9, 1: 0}}},
-		{"redelivered delta dropped", []*global.Delta{d1, d1}, []bool{true, false},
-			global.Shard{Orders: 1, RevenueCents: 500, Items: 2, Restaurants: 1, Top: []global.Ranked{rk("r-1", 500, 1)}, Applied: exactly.Applied{0: 4}}},
-		{"older delta of the same partition dropped", []*global.Delta{d3, d1}, []bool{true, false},
-			global.Shard{Orders: 1, RevenueCents: 100, Items: 5, Top: []global.Ranked{rk("r-2", 400, 2)}, Applied: exactly.Applied{0: 9}}},
-		{"same offset, other partition applied", []*global.Delta{d1, {Seq: pos(7, 4), Orders: 1}}, []bool{true, true},
-			global.Shard{Orders: 2, RevenueCents: 500, Items: 2, Restaurants: 1, Top: []global.Ranked{rk("r-1", 500, 1)}, Applied: exactly.Applied{0: 4, 7: 4}}},
-		{"user deltas: no standing", []*global.Delta{u, {Seq: pos(0, 6), NewUsers: 1}, u}, []bool{true, true, false},
+				Top: []streams.Ranked{rk("r-1", 500, 1), rk("r-2", 400, 2)}, Applied: exactly.Applied{0: 9, 1: 0}}},
+		{"redelivered delta dropped", []*streams.Delta{d1, d1}, []bool{true, false},
+			global.Shard{Orders: 1, RevenueCents: 500, Items: 2, Restaurants: 1, Top: []streams.Ranked{rk("r-1", 500, 1)}, Applied: exactly.Applied{0: 4}}},
+		{"older delta of the same partition dropped", []*streams.Delta{d3, d1}, []bool{true, false},
+			global.Shard{Orders: 1, RevenueCents: 100, Items: 5, Top: []streams.Ranked{rk("r-2", 400, 2)}, Applied: exactly.Applied{0: 9}}},
+		{"same offset, other partition applied", []*streams.Delta{d1, {Seq: pos(7, 4), Orders: 1}}, []bool{true, true},
+			global.Shard{Orders: 2, RevenueCents: 500, Items: 2, Restaurants: 1, Top: []streams.Ranked{rk("r-1", 500, 1)}, Applied: exactly.Applied{0: 4, 7: 4}}},
+		{"user deltas: no standing", []*streams.Delta{u, {Seq: pos(0, 6), NewUsers: 1}, u}, []bool{true, true, false},
 			global.Shard{Users: 2, Applied: exactly.Applied{0: 6}}},
 	}
 	for _, tc := range tests {
@@ -86,31 +87,31 @@ func TestShardApply(t *testing.T) {
 }
 
 func TestRank(t *testing.T) {
-	top3 := []global.Ranked{rk("a", 900, 3), rk("b", 500, 2), rk("c", 100, 1)}
+	top3 := []streams.Ranked{rk("a", 900, 3), rk("b", 500, 2), rk("c", 100, 1)}
 	tests := []struct {
 		name string
-		top  []global.Ranked
-		r    global.Ranked
+		top  []streams.Ranked
+		r    streams.Ranked
 		n    int
-		want []global.Ranked
+		want []streams.Ranked
 	}{
-		{"into an empty list", nil, rk("a", 1, 1), 3, []global.Ranked{rk("a", 1, 1)}},
-		{"new best", top3, rk("d", 1000, 1), 4, []global.Ranked{rk("d", 1000, 1), rk("a", 900, 3), rk("b", 500, 2), rk("c", 100, 1)}},
-		{"new in the middle", top3, rk("d", 600, 1), 4, []global.Ranked{rk("a", 900, 3), rk("d", 600, 1), rk("b", 500, 2), rk("c", 100, 1)}},
-		{"new last", top3, rk("d", 50, 9), 4, []global.Ranked{rk("a", 900, 3), rk("b", 500, 2), rk("c", 100, 1), rk("d", 50, 9)}},
-		{"revenue tie: more orders first", top3, rk("d", 500, 3), 4, []global.Ranked{rk("a", 900, 3), rk("d", 500, 3), rk("b", 500, 2), rk("c", 100, 1)}},
-		{"revenue tie: fewer orders after", top3, rk("d", 500, 1), 4, []global.Ranked{rk("a", 900, 3), rk("b", 500, 2), rk("d", 500, 1), rk("c", 100, 1)}},
-		{"full tie: smaller id first", top3, rk("aa", 500, 2), 4, []global.Ranked{rk("a", 900, 3), rk("aa", 500, 2), rk("b", 500, 2), rk("c", 100, 1)}},
-		{"full tie: larger id after", top3, rk("bb", 500, 2), 4, []global.Ranked{rk("a", 900, 3), rk("b", 500, 2), rk("bb", 500, 2), rk("c", 100, 1)}},
-		{"improving restaurant moves up, once", top3, rk("c", 950, 2), 3, []global.Ranked{rk("c", 950, 2), rk("a", 900, 3), rk("b", 500, 2)}},
-		{"improving restaurant keeps its place", top3, rk("b", 600, 3), 3, []global.Ranked{rk("a", 900, 3), rk("b", 600, 3), rk("c", 100, 1)}},
+		{"into an empty list", nil, rk("a", 1, 1), 3, []streams.Ranked{rk("a", 1, 1)}},
+		{"new best", top3, rk("d", 1000, 1), 4, []streams.Ranked{rk("d", 1000, 1), rk("a", 900, 3), rk("b", 500, 2), rk("c", 100, 1)}},
+		{"new in the middle", top3, rk("d", 600, 1), 4, []streams.Ranked{rk("a", 900, 3), rk("d", 600, 1), rk("b", 500, 2), rk("c", 100, 1)}},
+		{"new last", top3, rk("d", 50, 9), 4, []streams.Ranked{rk("a", 900, 3), rk("b", 500, 2), rk("c", 100, 1), rk("d", 50, 9)}},
+		{"revenue tie: more orders first", top3, rk("d", 500, 3), 4, []streams.Ranked{rk("a", 900, 3), rk("d", 500, 3), rk("b", 500, 2), rk("c", 100, 1)}},
+		{"revenue tie: fewer orders after", top3, rk("d", 500, 1), 4, []streams.Ranked{rk("a", 900, 3), rk("b", 500, 2), rk("d", 500, 1), rk("c", 100, 1)}},
+		{"full tie: smaller id first", top3, rk("aa", 500, 2), 4, []streams.Ranked{rk("a", 900, 3), rk("aa", 500, 2), rk("b", 500, 2), rk("c", 100, 1)}},
+		{"full tie: larger id after", top3, rk("bb", 500, 2), 4, []streams.Ranked{rk("a", 900, 3), rk("b", 500, 2), rk("bb", 500, 2), rk("c", 100, 1)}},
+		{"improving restaurant moves up, once", top3, rk("c", 950, 2), 3, []streams.Ranked{rk("c", 950, 2), rk("a", 900, 3), rk("b", 500, 2)}},
+		{"improving restaurant keeps its place", top3, rk("b", 600, 3), 3, []streams.Ranked{rk("a", 900, 3), rk("b", 600, 3), rk("c", 100, 1)}},
 		{"older standing does not lower a newer one", top3, rk("a", 200, 1), 3, top3},
 		{"same standing again", top3, rk("b", 500, 2), 3, top3},
 		{"same revenue, fewer orders is older", top3, rk("b", 500, 1), 3, top3},
 		{"full list: worse one dropped", top3, rk("d", 50, 1), 3, top3},
-		{"full list: better one evicts the last", top3, rk("d", 200, 1), 3, []global.Ranked{rk("a", 900, 3), rk("b", 500, 2), rk("d", 200, 1)}},
-		{"list longer than n is cut", top3, rk("d", 200, 1), 2, []global.Ranked{rk("a", 900, 3), rk("b", 500, 2)}},
-		{"n zero", top3, rk("d", 200, 1), 0, []global.Ranked{}},
+		{"full list: better one evicts the last", top3, rk("d", 200, 1), 3, []streams.Ranked{rk("a", 900, 3), rk("b", 500, 2), rk("d", 200, 1)}},
+		{"list longer than n is cut", top3, rk("d", 200, 1), 2, []streams.Ranked{rk("a", 900, 3), rk("b", 500, 2)}},
+		{"n zero", top3, rk("d", 200, 1), 0, []streams.Ranked{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -129,15 +130,15 @@ func TestRank(t *testing.T) {
 // TestRankEvictedComesBack: a restaurant pushed out of a full list returns
 // when an update carries a standing good enough.
 func TestRankEvictedComesBack(t *testing.T) {
-	var top []global.Ranked
-	for _, r := range []global.Ranked{rk("a", 10, 1), rk("b", 20, 1), rk("c", 30, 1), rk("d", 40, 1)} {
+	var top []streams.Ranked
+	for _, r := range []streams.Ranked{rk("a", 10, 1), rk("b", 20, 1), rk("c", 30, 1), rk("d", 40, 1)} {
 		top = global.Rank(top, r, 3)
 	}
-	if want := []global.Ranked{rk("d", 40, 1), rk("c", 30, 1), rk("b", 20, 1)}; !reflect.DeepEqual(top, want) {
+	if want := []streams.Ranked{rk("d", 40, 1), rk("c", 30, 1), rk("b", 20, 1)}; !reflect.DeepEqual(top, want) {
 		t.Fatalf("top = %v, want %v", top, want)
 	}
 	top = global.Rank(top, rk("a", 35, 2), 3)
-	if want := []global.Ranked{rk("d", 40, 1), rk("a", 35, 2), rk("c", 30, 1)}; !reflect.DeepEqual(top, want) {
+	if want := []streams.Ranked{rk("d", 40, 1), rk("a", 35, 2), rk("c", 30, 1)}; !reflect.DeepEqual(top, want) {
 		t.Errorf("top = %v, want %v", top, want)
 	}
 }
@@ -151,10 +152,10 @@ func TestSummarize(t *testing.T) {
 		if i%2 == 1 {
 			s = &shardB
 		}
-		s.Apply(&global.Delta{Seq: pos(0, int64(i)), Orders: 1, RevenueCents: r.RevenueCents, Items: 2, NewRestaurants: 1, Restaurant: &r})
+		s.Apply(&streams.Delta{Seq: pos(0, int64(i)), Orders: 1, RevenueCents: r.RevenueCents, Items: 2, NewRestaurants: 1, Restaurant: &r})
 	}
 	users := global.Shard{Users: 7, Applied: exactly.Applied{0: 100}}
-	var wantTop []global.Ranked
+	var wantTop []streams.Ranked
 	for i := 11; i >= 2; i-- {
 		wantTop = append(wantTop, rk(fmt.Sprintf("r-%02d", i), int64(100*(i+1)), 1))
 	}
@@ -163,11 +164,11 @@ func TestSummarize(t *testing.T) {
 		shards []*global.Shard
 		want   global.Summary
 	}{
-		{"no shards", nil, global.Summary{TopRestaurants: []global.Ranked{}}},
-		{"empty shard", []*global.Shard{{}}, global.Summary{TopRestaurants: []global.Ranked{}}},
-		{"users only", []*global.Shard{&users}, global.Summary{Users: 7, TopRestaurants: []global.Ranked{}}},
+		{"no shards", nil, global.Summary{TopRestaurants: []streams.Ranked{}}},
+		{"empty shard", []*global.Shard{{}}, global.Summary{TopRestaurants: []streams.Ranked{}}},
+		{"users only", []*global.Shard{&users}, global.Summary{Users: 7, TopRestaurants: []streams.Ranked{}}},
 		{"one shard", []*global.Shard{&shardA}, global.Summary{Orders: 6, RevenueCents: 100 + 300 + 500 + 700 + 900 + 1100, Items: 12, Restaurants: 6,
-			TopRestaurants: []global.Ranked{rk("r-10", 1100, 1), rk("r-08", 900, 1), rk("r-06", 700, 1), rk("r-04", 500, 1), rk("r-02", 300, 1), rk("r-00", 100, 1)}}},
+			TopRestaurants: []streams.Ranked{rk("r-10", 1100, 1), rk("r-08", 900, 1), rk("r-06", 700, 1), rk("r-04", 500, 1), rk("r-02", 300, 1), rk("r-00", 100, 1)}}},
 		{"all shards, top cut at TopN", []*global.Shard{&shardA, &users, &shardB}, global.Summary{
 			Orders: 12, RevenueCents: 7800, Items: 24, Restaurants: 12, Users: 7, TopRestaurants: wantTop}},
 		{"shard order does not matter", []*global.Shard{&shardB, &shardA, &users}, global.Summary{
@@ -189,26 +190,26 @@ func TestAccumulate(t *testing.T) {
 	testutil.StartProcessor(t, tt, global.Define().GroupGraph)
 	type msg struct {
 		key   string
-		delta *global.Delta
+		delta *streams.Delta
 	}
 	in := []msg{
-		{"restaurant/0", &global.Delta{Seq: pos(0, 0), Orders: 1, RevenueCents: 1000, Items: 2, NewRestaurants: 1, Restaurant: rkp("r-1", 1000, 1)}},
-		{"user/0", &global.Delta{Seq: pos(0, 0), NewUsers: 1}},
-		{"restaurant/1", &global.Delta{Seq: pos(1, 0), Orders: 1, RevenueCents: 700, Items: 1, NewRestaurants: 1, Restaurant: rkp("r-2", 700, 1)}},
-		{"restaurant/0", &global.Delta{Seq: pos(1, 1), Orders: 1, RevenueCents: 50, Items: 5, Restaurant: rkp("r-1", 1050, 2)}},
-		{"user/1", &global.Delta{Seq: pos(1, 0), NewUsers: 1}},
+		{"restaurant/0", &streams.Delta{Seq: pos(0, 0), Orders: 1, RevenueCents: 1000, Items: 2, NewRestaurants: 1, Restaurant: rkp("r-1", 1000, 1)}},
+		{"user/0", &streams.Delta{Seq: pos(0, 0), NewUsers: 1}},
+		{"restaurant/1", &streams.Delta{Seq: pos(1, 0), Orders: 1, RevenueCents: 700, Items: 1, NewRestaurants: 1, Restaurant: rkp("r-2", 700, 1)}},
+		{"restaurant/0", &streams.Delta{Seq: pos(1, 1), Orders: 1, RevenueCents: 50, Items: 5, Restaurant: rkp("r-1", 1050, 2)}},
+		{"user/1", &streams.Delta{Seq: pos(1, 0), NewUsers: 1}},
 		// Redeliveries, one with a later standing: all dropped.
-		{"restaurant/0", &global.Delta{Seq: pos(0, 0), Orders: 1, RevenueCents: 1000, Items: 2, NewRestaurants: 1, Restaurant: rkp("r-1", 1050, 2)}},
-		{"user/0", &global.Delta{Seq: pos(0, 0), NewUsers: 1}},
-		{"restaurant/1", &global.Delta{Seq: pos(1, 0), Orders: 1, RevenueCents: 700, Items: 1, NewRestaurants: 1, Restaurant: rkp("r-2", 700, 1)}},
-		{"restaurant/1", &global.Delta{Seq: pos(0, 3), Orders: 1, RevenueCents: 2000, Items: 1, NewRestaurants: 1, Restaurant: rkp("r-3", 2000, 1)}},
+		{"restaurant/0", &streams.Delta{Seq: pos(0, 0), Orders: 1, RevenueCents: 1000, Items: 2, NewRestaurants: 1, Restaurant: rkp("r-1", 1050, 2)}},
+		{"user/0", &streams.Delta{Seq: pos(0, 0), NewUsers: 1}},
+		{"restaurant/1", &streams.Delta{Seq: pos(1, 0), Orders: 1, RevenueCents: 700, Items: 1, NewRestaurants: 1, Restaurant: rkp("r-2", 700, 1)}},
+		{"restaurant/1", &streams.Delta{Seq: pos(0, 3), Orders: 1, RevenueCents: 2000, Items: 1, NewRestaurants: 1, Restaurant: rkp("r-3", 2000, 1)}},
 	}
 	for _, m := range in {
-		tt.Consume(string(global.Deltas), m.key, m.delta)
+		tt.Consume(string(streams.Deltas), m.key, m.delta)
 	}
 	want := map[string]*global.Shard{
-		"restaurant/0": {Orders: 2, RevenueCents: 1050, Items: 7, Restaurants: 1, Top: []global.Ranked{rk("r-1", 1050, 2)}, Applied: exactly.Applied{0: 0, 1: 1}},
-		"restaurant/1": {Orders: 2, RevenueCents: 2700, Items: 2, Restaurants: 2, Top: []global.Ranked{rk("r-3", 2000, 1), rk("r-2", 700, 1)}, Applied: exactly.Applied{0: 3, 1: 0}},
+		"restaurant/0": {Orders: 2, RevenueCents: 1050, Items: 7, Restaurants: 1, Top: []streams.Ranked{rk("r-1", 1050, 2)}, Applied: exactly.Applied{0: 0, 1: 1}},
+		"restaurant/1": {Orders: 2, RevenueCents: 2700, Items: 2, Restaurants: 2, Top: []streams.Ranked{rk("r-3", 2000, 1), rk("r-2", 700, 1)}, Applied: exactly.Applied{0: 3, 1: 0}},
 		"user/0":       {Users: 1, Applied: exactly.Applied{0: 0}},
 		"user/1":       {Users: 1, Applied: exactly.Applied{1: 0}},
 	}
@@ -227,7 +228,7 @@ func TestAccumulate(t *testing.T) {
 	}
 	wantSum := global.Summary{
 		Orders: 4, RevenueCents: 3750, Items: 9, Restaurants: 3, Users: 2,
-		TopRestaurants: []global.Ranked{rk("r-3", 2000, 1), rk("r-1", 1050, 2), rk("r-2", 700, 1)},
+		TopRestaurants: []streams.Ranked{rk("r-3", 2000, 1), rk("r-1", 1050, 2), rk("r-2", 700, 1)},
 	}
 	if got := global.Summarize(shards); !reflect.DeepEqual(got, wantSum) {
 		t.Errorf("Summarize() = %+v, want %+v", got, wantSum)
@@ -240,7 +241,7 @@ func TestShardStatusAndMinutes(t *testing.T) {
 	t0 := time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
 	min := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
 	var placed, status global.Shard
-	for _, d := range []*global.Delta{
+	for _, d := range []*streams.Delta{
 		{Seq: pos(0, 0), Orders: 1, PlacedAt: min(0).Add(5 * time.Second)},
 		{Seq: pos(0, 1), Orders: 1, PlacedAt: min(1)},
 		{Seq: pos(0, 1), Orders: 1, PlacedAt: min(1)}, // redelivered
@@ -249,7 +250,7 @@ func TestShardStatusAndMinutes(t *testing.T) {
 	} {
 		placed.Apply(d)
 	}
-	for _, d := range []*global.Delta{
+	for _, d := range []*streams.Delta{
 		{Seq: pos(0, 3), Accepted: 1, Open: 1},
 		{Seq: pos(0, 4), Accepted: 1, Open: 1},
 		{Seq: pos(2, 0), Rejected: 1},

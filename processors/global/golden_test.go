@@ -10,6 +10,7 @@ import (
 	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/global"
+	"github.com/orderstream/orderstream/processors/streams"
 	"github.com/orderstream/orderstream/processors/window"
 )
 
@@ -19,21 +20,9 @@ func TestGolden(t *testing.T) {
 		codec goka.Codec
 		value any // a pointer, as Decode returns
 	}{
-		{"delta", global.DeltaCodec{}, &global.Delta{
-			Seq: pos(2, 77), Orders: 1, RevenueCents: 3450, Items: 4, NewRestaurants: 1,
-			Restaurant: rkp("r-1", 10250, 3),
-		}},
-		{"delta_placed", global.DeltaCodec{}, &global.Delta{
-			Seq: pos(2, 78), Orders: 1, RevenueCents: 300, Items: 1, Restaurant: rkp("r-1", 10550, 4),
-			PlacedAt: time.Date(2025, 3, 14, 12, 30, 5, 0, time.UTC),
-		}},
-		// A status delta: an accepted order finished.
-		{"delta_status", global.DeltaCodec{}, &global.Delta{Seq: pos(1, 12), Delivered: 1, Open: -1}},
-		// A user delta: the zero fields are left out.
-		{"delta_user", global.DeltaCodec{}, &global.Delta{Seq: pos(0, 5), NewUsers: 1}},
 		{"shard", global.ShardCodec{}, &global.Shard{
 			Orders: 3, RevenueCents: 10250, Items: 9, Restaurants: 2,
-			Top:     []global.Ranked{rk("r-1", 10000, 2), rk("r-2", 250, 1)},
+			Top:     []streams.Ranked{rk("r-1", 10000, 2), rk("r-2", 250, 1)},
 			Applied: exactly.Applied{0: 12, 1: 7, 10: 3},
 		}},
 		{"shard_users", global.ShardCodec{}, &global.Shard{Users: 4, Applied: exactly.Applied{3: 9}}},
@@ -52,11 +41,11 @@ func TestGolden(t *testing.T) {
 		// Summary is what the HTTP API serves.
 		{"summary", jsoncodec.Codec[global.Summary]{}, &global.Summary{
 			Orders: 3, RevenueCents: 10250, Items: 9, Restaurants: 2, Users: 4,
-			TopRestaurants: []global.Ranked{rk("r-1", 10000, 2), rk("r-2", 250, 1)},
+			TopRestaurants: []streams.Ranked{rk("r-1", 10000, 2), rk("r-2", 250, 1)},
 			Accepted:       2, Rejected: 1, Cancelled: 1, Delivered: 1, Open: 1,
 			PerMinute: []window.Bucket{{Start: time.Date(2025, 3, 14, 12, 30, 0, 0, time.UTC), Count: 3}},
 		}},
-		{"summary_empty", jsoncodec.Codec[global.Summary]{}, &global.Summary{TopRestaurants: []global.Ranked{}, PerMinute: []window.Bucket{}}},
+		{"summary_empty", jsoncodec.Codec[global.Summary]{}, &global.Summary{TopRestaurants: []streams.Ranked{}, PerMinute: []window.Bucket{}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,8 +12,8 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/cache"
 	"github.com/orderstream/orderstream/processors/exactly"
-	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/runner"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // Group is the goka group of the inbox; its table is Table.
@@ -71,7 +71,7 @@ type InboxCodec = jsoncodec.Codec[Inbox]
 func Define() runner.Graph {
 	k := keeper{cache.New[Inbox](cache.Interval(FlushInterval), cache.KeepClean(keepClean))}
 	return runner.Graph{GroupGraph: goka.DefineGroup(Group,
-		goka.Input(lifecycle.Notifications, new(lifecycle.NotificationCodec), k.keep),
+		goka.Input(streams.Notifications, new(streams.NotificationCodec), k.keep),
 		goka.Persist(new(InboxCodec)),
 	), Cache: k.table}
 }
@@ -80,7 +80,7 @@ func Define() runner.Graph {
 type keeper struct{ table *cache.Table[Inbox] }
 
 func (k keeper) keep(ctx goka.Context, msg any) {
-	n := msg.(*lifecycle.Notification)
+	n := msg.(*streams.Notification)
 	k.table.Update(ctx, func(in *Inbox) *Inbox {
 		if in == nil {
 			in = &Inbox{UserID: ctx.Key()}
@@ -95,7 +95,7 @@ func (k keeper) keep(ctx goka.Context, msg any) {
 // Add puts n into the inbox unless it was added already, keeping the
 // Size newest by time (ties: the later arrival first), and reports whether
 // the inbox changed.
-func (in *Inbox) Add(n *lifecycle.Notification) bool {
+func (in *Inbox) Add(n *streams.Notification) bool {
 	if in.Applied.Seen(n.Seq) {
 		return false
 	}

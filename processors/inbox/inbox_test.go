@@ -12,13 +12,13 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/inbox"
-	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 var t0 = time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
 
-func note(id string, sec int, partition int32, off int64) *lifecycle.Notification {
-	return &lifecycle.Notification{UserID: "u-1", OrderID: id, RestaurantID: "r-1", Status: order.StatusPlaced,
+func note(id string, sec int, partition int32, off int64) *streams.Notification {
+	return &streams.Notification{UserID: "u-1", OrderID: id, RestaurantID: "r-1", Status: order.StatusPlaced,
 		Message: "placed " + id, At: t0.Add(time.Duration(sec) * time.Second), Seq: exactly.Pos{Partition: partition, Offset: off}}
 }
 
@@ -29,16 +29,16 @@ func entry(id string, sec int) inbox.Entry {
 func TestAdd(t *testing.T) {
 	tests := []struct {
 		name    string
-		in      []*lifecycle.Notification
+		in      []*streams.Notification
 		changed []bool
 		want    []inbox.Entry
 		applied exactly.Applied
 	}{
-		{"newest first", []*lifecycle.Notification{note("a", 1, 0, 0), note("b", 2, 0, 1), note("c", 0, 1, 0)}, []bool{true, true, true},
+		{"newest first", []*streams.Notification{note("a", 1, 0, 0), note("b", 2, 0, 1), note("c", 0, 1, 0)}, []bool{true, true, true},
 			[]inbox.Entry{entry("b", 2), entry("a", 1), entry("c", 0)}, exactly.Applied{0: 1, 1: 0}},
-		{"the same time: the later arrival first", []*lifecycle.Notification{note("a", 1, 0, 0), note("b", 1, 1, 0)}, []bool{true, true},
+		{"the same time: the later arrival first", []*streams.Notification{note("a", 1, 0, 0), note("b", 1, 1, 0)}, []bool{true, true},
 			[]inbox.Entry{entry("b", 1), entry("a", 1)}, exactly.Applied{0: 0, 1: 0}},
-		{"redelivered: kept once", []*lifecycle.Notification{note("a", 1, 0, 0), note("b", 2, 0, 1), note("a", 1, 0, 0), note("b", 2, 0, 1)},
+		{"redelivered: kept once", []*streams.Notification{note("a", 1, 0, 0), note("b", 2, 0, 1), note("a", 1, 0, 0), note("b", 2, 0, 1)},
 			[]bool{true, true, false, false}, []inbox.Entry{entry("b", 2), entry("a", 1)}, exactly.Applied{0: 1}},
 	}
 	for _, tc := range tests {
@@ -62,9 +62,9 @@ func TestKeepsLatest(t *testing.T) {
 	tt := tester.New(t)
 	testutil.StartProcessor(t, tt, inbox.Define().GroupGraph)
 	for i := range inbox.Size + 5 {
-		tt.Consume(string(lifecycle.Notifications), "u-1", note(fmt.Sprintf("o-%02d", i), 10+i, 0, int64(i)))
+		tt.Consume(string(streams.Notifications), "u-1", note(fmt.Sprintf("o-%02d", i), 10+i, 0, int64(i)))
 	}
-	tt.Consume(string(lifecycle.Notifications), "u-1", note("old", 0, 1, 0))
+	tt.Consume(string(streams.Notifications), "u-1", note("old", 0, 1, 0))
 	in := tt.TableValue(inbox.Table, "u-1").(*inbox.Inbox)
 	if len(in.Notifications) != inbox.Size {
 		t.Fatalf("%d notifications, want %d", len(in.Notifications), inbox.Size)

@@ -12,7 +12,7 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/inbox"
-	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // TestAppendJSONMatchesMarshal: the hand-written encoding is Marshal's,
@@ -56,7 +56,7 @@ func full() *inbox.Inbox {
 	in := &inbox.Inbox{UserID: "user-000123"}
 	for i := range inbox.Size + 1 {
 		at := t0.Add(time.Duration(i)*time.Second + time.Duration(i)*1234567)
-		in.Add(&lifecycle.Notification{UserID: in.UserID, OrderID: fmt.Sprintf("ord-%08d", i), RestaurantID: "rest-0042",
+		in.Add(&streams.Notification{UserID: in.UserID, OrderID: fmt.Sprintf("ord-%08d", i), RestaurantID: "rest-0042",
 			Status: order.StatusAccepted, Message: fmt.Sprintf("Trattoria Roma accepted your order ord-%08d and is preparing it.", i),
 			At: at, Seq: exactly.Pos{Partition: int32(i % 4), Offset: int64(i)}})
 	}
@@ -109,11 +109,11 @@ func TestAppendJSONCached(t *testing.T) {
 	in.Notifications[3].Message = "changed"
 	in.Notifications[7].At = in.Notifications[7].At.Add(time.Nanosecond)
 	check(in, "entries changed")
-	in.Add(&lifecycle.Notification{OrderID: "late", Message: "late", At: t0.Add(time.Hour), Seq: exactly.Pos{Partition: 9}})
+	in.Add(&streams.Notification{OrderID: "late", Message: "late", At: t0.Add(time.Hour), Seq: exactly.Pos{Partition: 9}})
 	check(in, "changed, then added")
 	in.Notifications = in.Notifications[:10]
 	check(in, "truncated")
-	in.Add(&lifecycle.Notification{OrderID: "later", Message: "later", At: t0.Add(2 * time.Hour), Seq: exactly.Pos{Partition: 9, Offset: 1}})
+	in.Add(&streams.Notification{OrderID: "later", Message: "later", At: t0.Add(2 * time.Hour), Seq: exactly.Pos{Partition: 9, Offset: 1}})
 	check(in, "truncated, then added")
 	in.Notifications = nil
 	check(in, "emptied")
@@ -126,7 +126,7 @@ func TestAppendJSONCached(t *testing.T) {
 	}
 	dec := v.(*inbox.Inbox)
 	check(dec, "decoded")
-	dec.Add(&lifecycle.Notification{OrderID: "new", Message: "new", At: t0.Add(time.Hour), Seq: exactly.Pos{Partition: 9}})
+	dec.Add(&streams.Notification{OrderID: "new", Message: "new", At: t0.Add(time.Hour), Seq: exactly.Pos{Partition: 9}})
 	check(dec, "decoded, then added")
 }
 
@@ -134,7 +134,7 @@ func TestAppendJSONCached(t *testing.T) {
 // handed back by the Owned codec: Add, then encode.
 func BenchmarkKeepFull(b *testing.B) {
 	in := full()
-	n := &lifecycle.Notification{UserID: in.UserID, OrderID: "ord-99999999", RestaurantID: "rest-0042", Status: order.StatusReady,
+	n := &streams.Notification{UserID: in.UserID, OrderID: "ord-99999999", RestaurantID: "rest-0042", Status: order.StatusReady,
 		Message: "Your order ord-99999999 is ready at Trattoria Roma; a courier is on the way.", At: t0.Add(time.Hour), Seq: exactly.Pos{Partition: 7}}
 	b.ReportAllocs()
 	for b.Loop() {

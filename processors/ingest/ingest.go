@@ -22,7 +22,7 @@ import (
 
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
-	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // Group is the consumer group of the ingest stage. Its committed offsets on
@@ -32,8 +32,8 @@ const Group goka.Group = "ingest"
 
 // Output is where valid orders go, keyed by order_id: the lifecycle's
 // requests, each order as the placed request that starts its lifecycle
-// (lifecycle.PlacedRequest).
-const Output = lifecycle.Requests
+// (streams.PlacedRequest).
+const Output = streams.Requests
 
 // DLQ is the dead-letter topic: the original bytes and key of every invalid
 // record, with the reason and its origin in headers.
@@ -58,7 +58,7 @@ type Placement struct {
 }
 
 // Request is the placed request ingest writes for p.
-func (p *Placement) Request() *lifecycle.Request { return lifecycle.PlacedRequest(&p.Order, p.Source) }
+func (p *Placement) Request() *streams.Request { return streams.PlacedRequest(&p.Order, p.Source) }
 
 // Hooks observe what ingest decides; nil fields are skipped.
 type Hooks struct {
@@ -101,7 +101,7 @@ func (h Hooks) ended(t Transaction) {
 func Define(h Hooks) *goka.GroupGraph {
 	return goka.DefineGroup(Group,
 		goka.Input(order.Stream, new(codec.Bytes), h.ingest),
-		goka.Output(Output, new(lifecycle.RequestCodec)),
+		goka.Output(Output, new(streams.RequestCodec)),
 		goka.Output(DLQ, new(codec.Bytes)),
 	)
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
-	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // MaxDeadLetterBytes bounds the value of a dead letter. A record near the
@@ -77,7 +77,7 @@ func Route(in *kgo.Record) (*kgo.Record, Verdict) {
 	pos := exactly.Pos{Partition: in.Partition, Offset: in.Offset}
 	v := Judge(in.Value, pos)
 	if v.Placement != nil {
-		value, err := lifecycle.RequestCodec{}.Encode(v.Placement.Request())
+		value, err := streams.RequestCodec{}.Encode(v.Placement.Request())
 		if err == nil {
 			return &kgo.Record{Topic: string(Output), Key: []byte(v.Placement.Order.OrderID), Value: value}, v
 		}

@@ -23,8 +23,8 @@ import (
 	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
-	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/runner"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // Group is the goka group of the kitchen; its table is Table.
@@ -87,10 +87,10 @@ type JobCodec = jsoncodec.Codec[Job]
 func Define(cfg Config, now func() time.Time) *goka.GroupGraph {
 	k := &kitchen{cfg: cfg, now: now}
 	return goka.DefineGroup(Group,
-		goka.Input(lifecycle.Changes, new(lifecycle.ChangeCodec), k.follow),
+		goka.Input(streams.Changes, new(streams.ChangeCodec), k.follow),
 		goka.Visitor(VisitFire, fire),
 		goka.Persist(new(JobCodec)),
-		goka.Output(lifecycle.Requests, new(lifecycle.RequestCodec)),
+		goka.Output(streams.Requests, new(streams.RequestCodec)),
 	)
 }
 
@@ -109,7 +109,7 @@ type kitchen struct {
 }
 
 func (k *kitchen) follow(ctx goka.Context, msg any) {
-	c := msg.(*lifecycle.Change)
+	c := msg.(*streams.Change)
 	job, _ := ctx.Value().(*Job)
 	if next, ok := Plan(job, c, k.now(), k.cfg); ok {
 		if next == nil {
@@ -125,7 +125,7 @@ func (k *kitchen) follow(ctx goka.Context, msg any) {
 // nothing more. Changes older than the job's are ignored. The delay runs
 // from the change, or from now if the change is older: a kitchen that
 // learns of an order late still takes its time to prepare it.
-func Plan(job *Job, c *lifecycle.Change, now time.Time, cfg Config) (next *Job, ok bool) {
+func Plan(job *Job, c *streams.Change, now time.Time, cfg Config) (next *Job, ok bool) {
 	if job != nil && c.Seq.Partition == job.Seq.Partition && c.Seq.Offset <= job.Seq.Offset {
 		return nil, false
 	}
@@ -162,7 +162,7 @@ func fire(ctx goka.Context, meta any) {
 		ctx.Delete()
 		return
 	}
-	ctx.Emit(lifecycle.Requests, ctx.Key(), &lifecycle.Request{OrderID: ctx.Key(), Status: job.Next, At: now})
+	ctx.Emit(streams.Requests, ctx.Key(), &streams.Request{OrderID: ctx.Key(), Status: job.Next, At: now})
 	job.Attempts++
 	job.Due = now.Add(RetryAfter)
 	ctx.SetValue(job)

@@ -12,7 +12,7 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/kitchen"
-	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 var t0 = time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
@@ -22,8 +22,8 @@ func sec(n int) time.Time { return t0.Add(time.Duration(n) * time.Second) }
 // fixed takes exactly 10s to prepare and 20s to deliver.
 var fixed = kitchen.Config{PrepMin: 10 * time.Second, PrepMax: 10 * time.Second, DeliveryMin: 20 * time.Second, DeliveryMax: 20 * time.Second}
 
-func change(s order.Status, at int, off int64) *lifecycle.Change {
-	return &lifecycle.Change{OrderID: "o-1", RestaurantID: "r-1", UserID: "u-1", Status: s, At: sec(at), Seq: exactly.Pos{Offset: off}}
+func change(s order.Status, at int, off int64) *streams.Change {
+	return &streams.Change{OrderID: "o-1", RestaurantID: "r-1", UserID: "u-1", Status: s, At: sec(at), Seq: exactly.Pos{Offset: off}}
 }
 
 func TestPlan(t *testing.T) {
@@ -31,7 +31,7 @@ func TestPlan(t *testing.T) {
 	tests := []struct {
 		name string
 		job  *kitchen.Job
-		c    *lifecycle.Change
+		c    *streams.Change
 		want *kitchen.Job
 		ok   bool
 	}{
@@ -85,20 +85,20 @@ func TestConfigValidate(t *testing.T) {
 func TestKitchen(t *testing.T) {
 	tt := tester.New(t)
 	p := testutil.StartProcessor(t, tt, kitchen.Define(fixed, func() time.Time { return sec(1) }))
-	requests := tt.NewQueueTracker(string(lifecycle.Requests))
-	visit := func(at int) []lifecycle.Request {
+	requests := tt.NewQueueTracker(string(streams.Requests))
+	visit := func(at int) []streams.Request {
 		t.Helper()
 		if err := p.VisitAll(context.Background(), kitchen.VisitFire, sec(at)); err != nil {
 			t.Fatal(err)
 		}
 		tt.Catchup()
-		return testutil.Drain[lifecycle.Request](t, requests, "o-1")
+		return testutil.Drain[streams.Request](t, requests, "o-1")
 	}
-	req := func(s order.Status, at int) []lifecycle.Request {
-		return []lifecycle.Request{{OrderID: "o-1", Status: s, At: sec(at)}}
+	req := func(s order.Status, at int) []streams.Request {
+		return []streams.Request{{OrderID: "o-1", Status: s, At: sec(at)}}
 	}
 
-	tt.Consume(string(lifecycle.Changes), "o-1", change(order.StatusAccepted, 1, 2))
+	tt.Consume(string(streams.Changes), "o-1", change(order.StatusAccepted, 1, 2))
 	if got := visit(10); got != nil {
 		t.Errorf("before it is due: %+v", got)
 	}
@@ -108,18 +108,18 @@ func TestKitchen(t *testing.T) {
 	if got := visit(12); got != nil {
 		t.Errorf("fired twice: %+v", got)
 	}
-	tt.Consume(string(lifecycle.Changes), "o-1", change(order.StatusReady, 12, 3))
+	tt.Consume(string(streams.Changes), "o-1", change(order.StatusReady, 12, 3))
 	if got, want := visit(32), req(order.StatusDelivered, 32); !reflect.DeepEqual(got, want) {
 		t.Errorf("delivery: %+v, want %+v", got, want)
 	}
-	tt.Consume(string(lifecycle.Changes), "o-1", change(order.StatusDelivered, 33, 4))
+	tt.Consume(string(streams.Changes), "o-1", change(order.StatusDelivered, 33, 4))
 	if keys := tt.GetTableKeys(kitchen.Table); len(keys) != 0 {
 		t.Errorf("jobs left after delivery: %v", keys)
 	}
 
 	// An acceptance whose ready the lifecycle refuses: asked MaxAttempts
 	// times, RetryAfter apart, then dropped.
-	tt.Consume(string(lifecycle.Changes), "o-1", change(order.StatusAccepted, 1, 5))
+	tt.Consume(string(streams.Changes), "o-1", change(order.StatusAccepted, 1, 5))
 	at := 11
 	for i := range kitchen.MaxAttempts {
 		if got := visit(at); len(got) != 1 {

@@ -23,6 +23,7 @@ import (
 	"github.com/orderstream/orderstream/processors/cache"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/runner"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // Group is the goka group of the lifecycle processor; its table is Table.
@@ -30,102 +31,6 @@ const Group goka.Group = "lifecycle"
 
 // Table is the audit table: order_id → Order.
 var Table = goka.GroupTable(Group)
-
-// Topics of the lifecycle.
-const (
-	// Requests is the input: what the actors ask for, keyed by order_id.
-	Requests goka.Stream = "status-requests"
-	// Changes is the public record of every validated change, keyed by
-	// order_id.
-	Changes goka.Stream = "order-status"
-	// ByRestaurant carries the changes, and refused acceptances, to the
-	// restaurant processor, keyed by restaurant_id; the placed update
-	// carries the whole order.
-	ByRestaurant goka.Stream = "status-by-restaurant"
-	// ByUser carries every new order to the user processor, keyed by
-	// user_id.
-	ByUser goka.Stream = "placed-by-user"
-)
-
-// Placed announces a new order to the user processor. Seq is the
-// position of its placed request on Requests: downstream tables
-// deduplicate by it.
-type Placed struct {
-	Order order.Order `json:"order"`
-	Seq   exactly.Pos `json:"seq"`
-}
-
-// PlacedCodec encodes *Placed.
-type PlacedCodec = jsoncodec.Codec[Placed]
-
-// Request asks for an order to move to Status. At is when the actor
-// decided; Reason says why, for rejections and cancellations.
-type Request struct {
-	OrderID string       `json:"order_id"`
-	Status  order.Status `json:"status"`
-	At      time.Time    `json:"at"`
-	Reason  string       `json:"reason,omitempty"`
-	// The order's parties and total, on the placed request only.
-	RestaurantID string `json:"restaurant_id,omitempty"`
-	UserID       string `json:"user_id,omitempty"`
-	TotalCents   int64  `json:"total_cents,omitempty"`
-	// On the placed request only, which ingest writes: the whole order,
-	// and where it was on "orders" (to tell a copy ingest wrote again
-	// from another record under the same order id).
-	Order  *order.Order `json:"order,omitempty"`
-	Source *exactly.Pos `json:"source,omitempty"`
-}
-
-// RequestCodec encodes *Request.
-type RequestCodec = jsoncodec.Codec[Request]
-
-// Change is one validated status change, the record of "order-status".
-// Seq is the position of the request that caused it on Requests: it is the
-// same however often the change is re-emitted, and consumers deduplicate
-// by it.
-type Change struct {
-	OrderID      string       `json:"order_id"`
-	RestaurantID string       `json:"restaurant_id"`
-	UserID       string       `json:"user_id"`
-	Status       order.Status `json:"status"`
-	At           time.Time    `json:"at"`
-	Reason       string       `json:"reason"`
-	Seq          exactly.Pos  `json:"seq"`
-}
-
-// ChangeCodec encodes *Change.
-type ChangeCodec = jsoncodec.Codec[Change]
-
-// Update is a change as the restaurant processor receives it, with what
-// its statistics need from the order's history.
-type Update struct {
-	Change
-	// From is the status the order left.
-	From order.Status `json:"from,omitempty"`
-	// PrepMs (on ready) is the time from accepted to ready; DeliveryMs
-	// (on delivered) from ready to delivered.
-	PrepMs     int64 `json:"prep_ms,omitempty"`
-	DeliveryMs int64 `json:"delivery_ms,omitempty"`
-	// Dropped marks an acceptance the lifecycle refused, the order having
-	// been cancelled first: Status is accepted, but nothing changed, and
-	// the restaurant must not count the order as open.
-	Dropped bool `json:"dropped,omitempty"`
-	// Order is the whole order, on the placed update only: the
-	// restaurant counts it from this one stream.
-	Order *order.Order `json:"order,omitempty"`
-}
-
-// Placed is the new order u announces, nil unless u is the placed update
-// of an order.
-func (u *Update) Placed() *Placed {
-	if u.Dropped || u.Status != order.StatusPlaced || u.Order == nil {
-		return nil
-	}
-	return &Placed{Order: *u.Order, Seq: u.Seq}
-}
-
-// UpdateCodec encodes *Update.
-type UpdateCodec = jsoncodec.Codec[Update]
 
 // Entry is one step of an order's history.
 type Entry struct {
@@ -166,7 +71,7 @@ type OrderCodec = jsoncodec.Codec[Order]
 type Hooks struct {
 	// Refused is called with a request the state machine dropped, the
 	// order's status (empty for an unknown order) and the verdict.
-	Refused func(r *Request, current order.Status, v Verdict)
+	Refused func(r *streams.Request, current order.Status, v Verdict)
 	// Duplicate is called with every copy of an order id after the first.
 	Duplicate func(orderID string)
 	// Conflict is called, after Duplicate, with a copy that differs from
@@ -186,22 +91,22 @@ const keepClean = 1024
 func Define(h Hooks, names Names) runner.Graph {
 	t := cache.New[Order](cache.KeepClean(keepClean))
 	return runner.Graph{GroupGraph: goka.DefineGroup(Group,
-		goka.Input(Requests, new(RequestCodec), h.apply(t, names)),
+		goka.Input(streams.Requests, new(streams.RequestCodec), h.apply(t, names)),
 		goka.Visitor(VisitRetire, retirer{t}.retire),
 		goka.Visitor(VisitRelease, releaser{t}.release),
 		goka.Persist(new(OrderCodec)),
-		goka.Output(Changes, new(ChangeCodec)),
-		goka.Output(Notifications, new(NotificationCodec)),
-		goka.Output(ByRestaurant, new(UpdateCodec)),
-		goka.Output(ByUser, new(PlacedCodec)),
+		goka.Output(streams.Changes, new(streams.ChangeCodec)),
+		goka.Output(streams.Notifications, new(streams.NotificationCodec)),
+		goka.Output(streams.ByRestaurant, new(streams.UpdateCodec)),
+		goka.Output(streams.ByUser, new(streams.PlacedCodec)),
 		// The release sweep's cancellations.
-		goka.Output(Requests, new(RequestCodec)),
+		goka.Output(streams.Requests, new(streams.RequestCodec)),
 	), Cache: t}
 }
 
 func (h Hooks) apply(t *cache.Table[Order], names Names) func(ctx goka.Context, msg any) {
 	return func(ctx goka.Context, msg any) {
-		r := msg.(*Request)
+		r := msg.(*streams.Request)
 		at := exactly.Pos{Partition: ctx.Partition(), Offset: ctx.Offset()}
 		t.Change(ctx, func(o *Order) (*Order, bool) {
 			current := order.Status("")
@@ -225,31 +130,16 @@ func (h Hooks) apply(t *cache.Table[Order], names Names) func(ctx goka.Context, 
 			}
 			if u := out.Update; u != nil {
 				if !u.Dropped {
-					ctx.Emit(Changes, u.OrderID, &u.Change)
-					ctx.Emit(Notifications, u.UserID, NewNotification(&u.Change, names(u.RestaurantID)))
+					ctx.Emit(streams.Changes, u.OrderID, &u.Change)
+					ctx.Emit(streams.Notifications, u.UserID, NewNotification(&u.Change, names(u.RestaurantID)))
 				}
-				ctx.Emit(ByRestaurant, u.RestaurantID, u)
+				ctx.Emit(streams.ByRestaurant, u.RestaurantID, u)
 				if p := u.Placed(); p != nil {
-					ctx.Emit(ByUser, u.UserID, p)
+					ctx.Emit(streams.ByUser, u.UserID, p)
 				}
 			}
 			return next, next != nil
 		})
-	}
-}
-
-// PlacedRequest starts the lifecycle of o, read at position source of
-// "orders": ingest writes one for every valid record.
-func PlacedRequest(o *order.Order, source exactly.Pos) *Request {
-	return &Request{
-		OrderID:      o.OrderID,
-		Status:       order.StatusPlaced,
-		At:           o.PlacedAt,
-		RestaurantID: o.RestaurantID,
-		UserID:       o.UserID,
-		TotalCents:   o.TotalCents,
-		Order:        o,
-		Source:       &source,
 	}
 }
 

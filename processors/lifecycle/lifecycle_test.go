@@ -14,6 +14,7 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // refusals is a fake Hooks.Refused.
@@ -22,7 +23,7 @@ type refusals struct {
 	got []string
 }
 
-func (r *refusals) record(req *lifecycle.Request, current order.Status, v lifecycle.Verdict) {
+func (r *refusals) record(req *streams.Request, current order.Status, v lifecycle.Verdict) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.got = append(r.got, req.OrderID+" "+string(current)+"→"+string(req.Status)+" "+v.String())
@@ -40,12 +41,12 @@ func TestLifecycle(t *testing.T) {
 	tt := tester.New(t)
 	ref := new(refusals)
 	testutil.StartProcessor(t, tt, lifecycle.Define(lifecycle.Hooks{Refused: ref.record}, ids).GroupGraph)
-	changes := tt.NewQueueTracker(string(lifecycle.Changes))
-	byRest := tt.NewQueueTracker(string(lifecycle.ByRestaurant))
+	changes := tt.NewQueueTracker(string(streams.Changes))
+	byRest := tt.NewQueueTracker(string(streams.ByRestaurant))
 
 	o2 := placedReq("o-2")
 	o2.UserID = "u-2"
-	for _, r := range []*lifecycle.Request{
+	for _, r := range []*streams.Request{
 		placedReq("o-1"), // 0
 		o2,               // 1
 		req("o-2", order.StatusCancelled, 1, "bye"), // 2
@@ -56,15 +57,15 @@ func TestLifecycle(t *testing.T) {
 		req("o-1", order.StatusDelivered, 42, ""),   // 7
 		req("o-3", order.StatusCancelled, 42, ""),   // 8: never placed
 	} {
-		tt.Consume(string(lifecycle.Requests), r.OrderID, r)
+		tt.Consume(string(streams.Requests), r.OrderID, r)
 	}
 
-	c2 := func(s order.Status, sec int, reason string, off int64) lifecycle.Change {
-		return lifecycle.Change{OrderID: "o-2", RestaurantID: "r-1", UserID: "u-2", Status: s, At: at(sec), Reason: reason, Seq: pos(0, off)}
+	c2 := func(s order.Status, sec int, reason string, off int64) streams.Change {
+		return streams.Change{OrderID: "o-2", RestaurantID: "r-1", UserID: "u-2", Status: s, At: at(sec), Reason: reason, Seq: pos(0, off)}
 	}
 	wantChanges := []struct {
 		key    string
-		change lifecycle.Change
+		change streams.Change
 	}{
 		{"o-1", change(order.StatusPlaced, 0, "", pos(0, 0))},
 		{"o-2", c2(order.StatusPlaced, 0, "", 1)},
@@ -83,7 +84,7 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("order-status: extra %s %+v", key, v)
 	}
 
-	wantUpdates := []lifecycle.Update{
+	wantUpdates := []streams.Update{
 		{Change: change(order.StatusPlaced, 0, "", pos(0, 0))},
 		{Change: c2(order.StatusPlaced, 0, "", 1)},
 		{Change: c2(order.StatusCancelled, 1, "bye", 2), From: order.StatusPlaced},
@@ -92,7 +93,7 @@ func TestLifecycle(t *testing.T) {
 		{Change: change(order.StatusReady, 12, "", pos(0, 5)), From: order.StatusAccepted, PrepMs: 10_000},
 		{Change: change(order.StatusDelivered, 42, "", pos(0, 7)), From: order.StatusReady, DeliveryMs: 30_000},
 	}
-	if got := testutil.Drain[lifecycle.Update](t, byRest, "r-1"); !reflect.DeepEqual(got, wantUpdates) {
+	if got := testutil.Drain[streams.Update](t, byRest, "r-1"); !reflect.DeepEqual(got, wantUpdates) {
 		t.Errorf("status-by-restaurant =\n%+v\nwant\n%+v", got, wantUpdates)
 	}
 
@@ -129,14 +130,14 @@ func TestRetire(t *testing.T) {
 	tt := tester.New(t)
 	p := testutil.StartProcessor(t, tt, lifecycle.Define(lifecycle.Hooks{}, ids).GroupGraph)
 
-	for _, r := range []*lifecycle.Request{
+	for _, r := range []*streams.Request{
 		placedReq("old-delivered"), req("old-delivered", order.StatusAccepted, 1, ""),
 		req("old-delivered", order.StatusReady, 2, ""), req("old-delivered", order.StatusDelivered, 3, ""),
 		placedReq("old-open"), req("old-open", order.StatusAccepted, 1, ""),
 		placedReq("old-rejected"), req("old-rejected", order.StatusRejected, 1, ""),
 		placedReq("new-cancelled"), req("new-cancelled", order.StatusCancelled, 600, ""),
 	} {
-		tt.Consume(string(lifecycle.Requests), r.OrderID, r)
+		tt.Consume(string(streams.Requests), r.OrderID, r)
 	}
 	if err := p.VisitAll(context.Background(), lifecycle.VisitRetire, at(300)); err != nil {
 		t.Fatalf("VisitAll: %v", err)
@@ -167,7 +168,7 @@ func TestRetire(t *testing.T) {
 	var dup lifecycle.Verdict = -1
 	o, _ := tt.TableValue(lifecycle.Table, "old-delivered").(*lifecycle.Order)
 	again := &order.Order{OrderID: "old-delivered", RestaurantID: "r-1", UserID: "u-1", TotalCents: 2500, PlacedAt: t0}
-	if _, out := lifecycle.Process(o, lifecycle.PlacedRequest(again, exactly.Pos{Partition: 2, Offset: 9}), exactly.Pos{Offset: 99}); out.Update == nil {
+	if _, out := lifecycle.Process(o, streams.PlacedRequest(again, exactly.Pos{Partition: 2, Offset: 9}), exactly.Pos{Offset: 99}); out.Update == nil {
 		dup = out.Verdict
 	}
 	if dup != lifecycle.Duplicate {

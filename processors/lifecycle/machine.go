@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // Verdict is what the lifecycle does with a request.
@@ -48,7 +49,7 @@ func (v Verdict) Refused() bool {
 // (nil when there is none).
 type Outcome struct {
 	Verdict Verdict
-	Update  *Update
+	Update  *streams.Update
 }
 
 // Process applies the request r, at position at of Requests, to the order
@@ -60,7 +61,7 @@ type Outcome struct {
 // published: the change it made, found in the history by its position, or
 // the refusal of an acceptance. Anything else would depend on requests
 // applied since.
-func Process(o *Order, r *Request, at exactly.Pos) (*Order, Outcome) {
+func Process(o *Order, r *streams.Request, at exactly.Pos) (*Order, Outcome) {
 	switch {
 	case o == nil:
 		if r.Status != order.StatusPlaced || r.RestaurantID == "" || r.UserID == "" {
@@ -106,7 +107,7 @@ func Process(o *Order, r *Request, at exactly.Pos) (*Order, Outcome) {
 }
 
 // replay is the update the request at position at published, if any.
-func (o *Order) replay(r *Request, at exactly.Pos) *Update {
+func (o *Order) replay(r *streams.Request, at exactly.Pos) *streams.Update {
 	for i, e := range o.History {
 		if e.Seq == at {
 			return o.placed(r, i)
@@ -118,12 +119,12 @@ func (o *Order) replay(r *Request, at exactly.Pos) *Update {
 // refusal is the notice to the restaurant of an acceptance that cannot be
 // applied: the order was never accepted and now never will be. Other
 // refusals publish nothing.
-func (o *Order) refusal(r *Request, at exactly.Pos) *Update {
+func (o *Order) refusal(r *streams.Request, at exactly.Pos) *streams.Update {
 	if r.Status != order.StatusAccepted || o.step(order.StatusAccepted) >= 0 {
 		return nil
 	}
-	return &Update{
-		Change: Change{
+	return &streams.Update{
+		Change: streams.Change{
 			OrderID:      o.OrderID,
 			RestaurantID: o.RestaurantID,
 			UserID:       o.UserID,
@@ -139,7 +140,7 @@ func (o *Order) refusal(r *Request, at exactly.Pos) *Update {
 
 // placed is the publication of the i-th step of the history, made by r:
 // the placed step carries r's order.
-func (o *Order) placed(r *Request, i int) *Update {
+func (o *Order) placed(r *streams.Request, i int) *streams.Update {
 	u := o.update(i)
 	if u.Status == order.StatusPlaced {
 		u.Order = r.Order
@@ -148,9 +149,9 @@ func (o *Order) placed(r *Request, i int) *Update {
 }
 
 // update is the publication of the i-th step of the history.
-func (o *Order) update(i int) *Update {
+func (o *Order) update(i int) *streams.Update {
 	e := o.History[i]
-	u := &Update{Change: Change{
+	u := &streams.Update{Change: streams.Change{
 		OrderID:      o.OrderID,
 		RestaurantID: o.RestaurantID,
 		UserID:       o.UserID,

@@ -8,6 +8,7 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 var t0 = time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
@@ -18,25 +19,25 @@ func pos(partition int32, offset int64) exactly.Pos {
 
 func at(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
 
-func placedReq(id string) *lifecycle.Request {
-	return &lifecycle.Request{OrderID: id, Status: order.StatusPlaced, At: t0, RestaurantID: "r-1", UserID: "u-1", TotalCents: 2500}
+func placedReq(id string) *streams.Request {
+	return &streams.Request{OrderID: id, Status: order.StatusPlaced, At: t0, RestaurantID: "r-1", UserID: "u-1", TotalCents: 2500}
 }
 
-func req(id string, s order.Status, sec int, reason string) *lifecycle.Request {
-	return &lifecycle.Request{OrderID: id, Status: s, At: at(sec), Reason: reason}
+func req(id string, s order.Status, sec int, reason string) *streams.Request {
+	return &streams.Request{OrderID: id, Status: s, At: at(sec), Reason: reason}
 }
 
 // change is the change of o-1 (r-1, u-1) to s at sec, made at seq.
-func change(s order.Status, sec int, reason string, seq exactly.Pos) lifecycle.Change {
-	return lifecycle.Change{OrderID: "o-1", RestaurantID: "r-1", UserID: "u-1", Status: s, At: at(sec), Reason: reason, Seq: seq}
+func change(s order.Status, sec int, reason string, seq exactly.Pos) streams.Change {
+	return streams.Change{OrderID: "o-1", RestaurantID: "r-1", UserID: "u-1", Status: s, At: at(sec), Reason: reason, Seq: seq}
 }
 
 func TestProcess(t *testing.T) {
 	type step struct {
-		r       *lifecycle.Request
+		r       *streams.Request
 		at      exactly.Pos
 		verdict lifecycle.Verdict
-		update  *lifecycle.Update
+		update  *streams.Update
 	}
 	tests := []struct {
 		name    string
@@ -47,13 +48,13 @@ func TestProcess(t *testing.T) {
 		{
 			name: "the happy path, with durations",
 			steps: []step{
-				{placedReq("o-1"), pos(0, 0), lifecycle.Moved, &lifecycle.Update{Change: change(order.StatusPlaced, 0, "", pos(0, 0))}},
+				{placedReq("o-1"), pos(0, 0), lifecycle.Moved, &streams.Update{Change: change(order.StatusPlaced, 0, "", pos(0, 0))}},
 				{req("o-1", order.StatusAccepted, 1, ""), pos(0, 1), lifecycle.Moved,
-					&lifecycle.Update{Change: change(order.StatusAccepted, 1, "", pos(0, 1)), From: order.StatusPlaced}},
+					&streams.Update{Change: change(order.StatusAccepted, 1, "", pos(0, 1)), From: order.StatusPlaced}},
 				{req("o-1", order.StatusReady, 31, ""), pos(0, 5), lifecycle.Moved,
-					&lifecycle.Update{Change: change(order.StatusReady, 31, "", pos(0, 5)), From: order.StatusAccepted, PrepMs: 30_000}},
+					&streams.Update{Change: change(order.StatusReady, 31, "", pos(0, 5)), From: order.StatusAccepted, PrepMs: 30_000}},
 				{req("o-1", order.StatusDelivered, 91, ""), pos(0, 6), lifecycle.Moved,
-					&lifecycle.Update{Change: change(order.StatusDelivered, 91, "", pos(0, 6)), From: order.StatusReady, DeliveryMs: 60_000}},
+					&streams.Update{Change: change(order.StatusDelivered, 91, "", pos(0, 6)), From: order.StatusReady, DeliveryMs: 60_000}},
 			},
 			status: order.StatusDelivered,
 			history: []lifecycle.Entry{
@@ -66,9 +67,9 @@ func TestProcess(t *testing.T) {
 		{
 			name: "rejected, with the reason; later requests refused",
 			steps: []step{
-				{placedReq("o-1"), pos(0, 0), lifecycle.Moved, &lifecycle.Update{Change: change(order.StatusPlaced, 0, "", pos(0, 0))}},
+				{placedReq("o-1"), pos(0, 0), lifecycle.Moved, &streams.Update{Change: change(order.StatusPlaced, 0, "", pos(0, 0))}},
 				{req("o-1", order.StatusRejected, 1, "at capacity"), pos(0, 1), lifecycle.Moved,
-					&lifecycle.Update{Change: change(order.StatusRejected, 1, "at capacity", pos(0, 1)), From: order.StatusPlaced}},
+					&streams.Update{Change: change(order.StatusRejected, 1, "at capacity", pos(0, 1)), From: order.StatusPlaced}},
 				{req("o-1", order.StatusCancelled, 2, ""), pos(0, 2), lifecycle.Invalid, nil},
 				{req("o-1", order.StatusReady, 3, ""), pos(0, 3), lifecycle.Invalid, nil},
 			},
@@ -81,11 +82,11 @@ func TestProcess(t *testing.T) {
 		{
 			name: "cancelled before acceptance: the acceptance is refused with a notice",
 			steps: []step{
-				{placedReq("o-1"), pos(0, 0), lifecycle.Moved, &lifecycle.Update{Change: change(order.StatusPlaced, 0, "", pos(0, 0))}},
+				{placedReq("o-1"), pos(0, 0), lifecycle.Moved, &streams.Update{Change: change(order.StatusPlaced, 0, "", pos(0, 0))}},
 				{req("o-1", order.StatusCancelled, 1, "changed my mind"), pos(0, 1), lifecycle.Moved,
-					&lifecycle.Update{Change: change(order.StatusCancelled, 1, "changed my mind", pos(0, 1)), From: order.StatusPlaced}},
+					&streams.Update{Change: change(order.StatusCancelled, 1, "changed my mind", pos(0, 1)), From: order.StatusPlaced}},
 				{req("o-1", order.StatusAccepted, 2, ""), pos(0, 2), lifecycle.Invalid,
-					&lifecycle.Update{Change: change(order.StatusAccepted, 2, "order already cancelled", pos(0, 2)), From: order.StatusCancelled, Dropped: true}},
+					&streams.Update{Change: change(order.StatusAccepted, 2, "order already cancelled", pos(0, 2)), From: order.StatusCancelled, Dropped: true}},
 			},
 			status: order.StatusCancelled,
 			history: []lifecycle.Entry{
@@ -96,11 +97,11 @@ func TestProcess(t *testing.T) {
 		{
 			name: "the kitchen marks ready as the user cancels: the first to arrive wins",
 			steps: []step{
-				{placedReq("o-1"), pos(0, 0), lifecycle.Moved, &lifecycle.Update{Change: change(order.StatusPlaced, 0, "", pos(0, 0))}},
+				{placedReq("o-1"), pos(0, 0), lifecycle.Moved, &streams.Update{Change: change(order.StatusPlaced, 0, "", pos(0, 0))}},
 				{req("o-1", order.StatusAccepted, 1, ""), pos(0, 1), lifecycle.Moved,
-					&lifecycle.Update{Change: change(order.StatusAccepted, 1, "", pos(0, 1)), From: order.StatusPlaced}},
+					&streams.Update{Change: change(order.StatusAccepted, 1, "", pos(0, 1)), From: order.StatusPlaced}},
 				{req("o-1", order.StatusReady, 9, ""), pos(0, 2), lifecycle.Moved,
-					&lifecycle.Update{Change: change(order.StatusReady, 9, "", pos(0, 2)), From: order.StatusAccepted, PrepMs: 8000}},
+					&streams.Update{Change: change(order.StatusReady, 9, "", pos(0, 2)), From: order.StatusAccepted, PrepMs: 8000}},
 				{req("o-1", order.StatusCancelled, 9, ""), pos(0, 3), lifecycle.Invalid, nil},
 			},
 			status: order.StatusReady,
@@ -113,10 +114,10 @@ func TestProcess(t *testing.T) {
 		{
 			name: "repeats are refused without a notice, an accepted order stays open",
 			steps: []step{
-				{placedReq("o-1"), pos(0, 0), lifecycle.Moved, &lifecycle.Update{Change: change(order.StatusPlaced, 0, "", pos(0, 0))}},
+				{placedReq("o-1"), pos(0, 0), lifecycle.Moved, &streams.Update{Change: change(order.StatusPlaced, 0, "", pos(0, 0))}},
 				{placedReq("o-1"), pos(0, 1), lifecycle.Repeated, nil},
 				{req("o-1", order.StatusAccepted, 1, ""), pos(0, 2), lifecycle.Moved,
-					&lifecycle.Update{Change: change(order.StatusAccepted, 1, "", pos(0, 2)), From: order.StatusPlaced}},
+					&streams.Update{Change: change(order.StatusAccepted, 1, "", pos(0, 2)), From: order.StatusPlaced}},
 				{req("o-1", order.StatusAccepted, 2, ""), pos(0, 3), lifecycle.Repeated, nil},
 				{req("o-1", order.StatusRejected, 2, ""), pos(0, 4), lifecycle.Invalid, nil},
 			},
@@ -129,11 +130,11 @@ func TestProcess(t *testing.T) {
 		{
 			name: "a clock behind the last step is moved up to it",
 			steps: []step{
-				{placedReq("o-1"), pos(0, 0), lifecycle.Moved, &lifecycle.Update{Change: change(order.StatusPlaced, 0, "", pos(0, 0))}},
+				{placedReq("o-1"), pos(0, 0), lifecycle.Moved, &streams.Update{Change: change(order.StatusPlaced, 0, "", pos(0, 0))}},
 				{req("o-1", order.StatusAccepted, 10, ""), pos(0, 1), lifecycle.Moved,
-					&lifecycle.Update{Change: change(order.StatusAccepted, 10, "", pos(0, 1)), From: order.StatusPlaced}},
+					&streams.Update{Change: change(order.StatusAccepted, 10, "", pos(0, 1)), From: order.StatusPlaced}},
 				{req("o-1", order.StatusReady, 5, ""), pos(0, 2), lifecycle.Moved,
-					&lifecycle.Update{Change: change(order.StatusReady, 10, "", pos(0, 2)), From: order.StatusAccepted}},
+					&streams.Update{Change: change(order.StatusReady, 10, "", pos(0, 2)), From: order.StatusAccepted}},
 			},
 			status: order.StatusReady,
 			history: []lifecycle.Entry{
@@ -145,18 +146,18 @@ func TestProcess(t *testing.T) {
 		{
 			name: "redeliveries replay what the first attempt published",
 			steps: []step{
-				{placedReq("o-1"), pos(0, 0), lifecycle.Moved, &lifecycle.Update{Change: change(order.StatusPlaced, 0, "", pos(0, 0))}},
+				{placedReq("o-1"), pos(0, 0), lifecycle.Moved, &streams.Update{Change: change(order.StatusPlaced, 0, "", pos(0, 0))}},
 				{req("o-1", order.StatusCancelled, 1, ""), pos(0, 1), lifecycle.Moved,
-					&lifecycle.Update{Change: change(order.StatusCancelled, 1, "", pos(0, 1)), From: order.StatusPlaced}},
+					&streams.Update{Change: change(order.StatusCancelled, 1, "", pos(0, 1)), From: order.StatusPlaced}},
 				{req("o-1", order.StatusAccepted, 2, ""), pos(0, 2), lifecycle.Invalid,
-					&lifecycle.Update{Change: change(order.StatusAccepted, 2, "order already cancelled", pos(0, 2)), From: order.StatusCancelled, Dropped: true}},
+					&streams.Update{Change: change(order.StatusAccepted, 2, "order already cancelled", pos(0, 2)), From: order.StatusCancelled, Dropped: true}},
 				{req("o-1", order.StatusReady, 3, ""), pos(0, 3), lifecycle.Invalid, nil},
 				// The crash: the partition is replayed from the placed request.
-				{placedReq("o-1"), pos(0, 0), lifecycle.Redelivered, &lifecycle.Update{Change: change(order.StatusPlaced, 0, "", pos(0, 0))}},
+				{placedReq("o-1"), pos(0, 0), lifecycle.Redelivered, &streams.Update{Change: change(order.StatusPlaced, 0, "", pos(0, 0))}},
 				{req("o-1", order.StatusCancelled, 1, ""), pos(0, 1), lifecycle.Redelivered,
-					&lifecycle.Update{Change: change(order.StatusCancelled, 1, "", pos(0, 1)), From: order.StatusPlaced}},
+					&streams.Update{Change: change(order.StatusCancelled, 1, "", pos(0, 1)), From: order.StatusPlaced}},
 				{req("o-1", order.StatusAccepted, 2, ""), pos(0, 2), lifecycle.Redelivered,
-					&lifecycle.Update{Change: change(order.StatusAccepted, 2, "order already cancelled", pos(0, 2)), From: order.StatusCancelled, Dropped: true}},
+					&streams.Update{Change: change(order.StatusAccepted, 2, "order already cancelled", pos(0, 2)), From: order.StatusCancelled, Dropped: true}},
 				{req("o-1", order.StatusReady, 3, ""), pos(0, 3), lifecycle.Redelivered, nil},
 			},
 			status: order.StatusCancelled,
@@ -192,11 +193,11 @@ func TestProcess(t *testing.T) {
 func TestProcessUnknown(t *testing.T) {
 	tests := []struct {
 		name string
-		r    *lifecycle.Request
+		r    *streams.Request
 	}{
 		{"a request before the order", req("o-9", order.StatusAccepted, 1, "")},
 		{"a cancel of an order retired", req("o-9", order.StatusCancelled, 1, "")},
-		{"a placed request without parties", &lifecycle.Request{OrderID: "o-9", Status: order.StatusPlaced, At: t0}},
+		{"a placed request without parties", &streams.Request{OrderID: "o-9", Status: order.StatusPlaced, At: t0}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

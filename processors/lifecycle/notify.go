@@ -7,41 +7,18 @@ package lifecycle
 
 import (
 	"fmt"
-	"time"
 
-	"github.com/lovoo/goka"
-
-	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/order"
-	"github.com/orderstream/orderstream/processors/exactly"
+	"github.com/orderstream/orderstream/processors/streams"
 )
-
-// Notifications is the stream of notifications, keyed by user_id.
-const Notifications goka.Stream = "notifications"
-
-// Notification is a message to a user about one of their orders. Seq is
-// the identity of the change it tells of (Change.Seq), the same
-// on every redelivery, so inboxes keep each once.
-type Notification struct {
-	UserID       string       `json:"user_id"`
-	OrderID      string       `json:"order_id"`
-	RestaurantID string       `json:"restaurant_id"`
-	Status       order.Status `json:"status"`
-	Message      string       `json:"message"`
-	At           time.Time    `json:"at"`
-	Seq          exactly.Pos  `json:"seq"`
-}
-
-// NotificationCodec encodes *Notification.
-type NotificationCodec = jsoncodec.Codec[Notification]
 
 // Names gives a restaurant's name by its id, the id itself when it has
 // none.
 type Names func(restaurantID string) string
 
 // NewNotification is the notification of c, naming the restaurant restaurant.
-func NewNotification(c *Change, restaurant string) *Notification {
-	return &Notification{
+func NewNotification(c *streams.Change, restaurant string) *streams.Notification {
+	return &streams.Notification{
 		UserID:       c.UserID,
 		OrderID:      c.OrderID,
 		RestaurantID: c.RestaurantID,
@@ -53,7 +30,7 @@ func NewNotification(c *Change, restaurant string) *Notification {
 }
 
 // Message is what the user reads about c.
-func Message(c *Change, restaurant string) string {
+func Message(c *streams.Change, restaurant string) string {
 	var m string
 	switch c.Status {
 	case order.StatusPlaced:

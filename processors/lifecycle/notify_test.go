@@ -11,18 +11,19 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // noteOf is a change of o-1 (u-1) at restaurant to s, made at offset off
 // of partition 1.
-func noteOf(s order.Status, restaurant, reason string, off int64) *lifecycle.Change {
-	return &lifecycle.Change{OrderID: "o-1", RestaurantID: restaurant, UserID: "u-1", Status: s, At: t0, Reason: reason,
+func noteOf(s order.Status, restaurant, reason string, off int64) *streams.Change {
+	return &streams.Change{OrderID: "o-1", RestaurantID: restaurant, UserID: "u-1", Status: s, At: t0, Reason: reason,
 		Seq: exactly.Pos{Partition: 1, Offset: off}}
 }
 
 func TestMessage(t *testing.T) {
 	tests := []struct {
-		c    *lifecycle.Change
+		c    *streams.Change
 		want string
 	}{
 		{noteOf(order.StatusPlaced, "r-1", "", 0), "Your order o-1 at Roma was placed."},
@@ -50,24 +51,19 @@ func TestNotify(t *testing.T) {
 	tt := tester.New(t)
 	names := map[string]string{"r-1": "Trattoria Roma"}
 	testutil.StartProcessor(t, tt, lifecycle.Define(lifecycle.Hooks{}, func(id string) string { return cmp.Or(names[id], id) }).GroupGraph)
-	out := tt.NewQueueTracker(string(lifecycle.Notifications))
+	out := tt.NewQueueTracker(string(streams.Notifications))
 
 	o := &order.Order{OrderID: "o-1", RestaurantID: "r-1", UserID: "u-1", Items: []order.Item{{SKU: "s", Qty: 1, PriceCents: 2500}}, TotalCents: 2500, PlacedAt: t0}
-	tt.Consume(string(lifecycle.Requests), "o-1", lifecycle.PlacedRequest(o, exactly.Pos{Offset: 7}))
-	tt.Consume(string(lifecycle.Requests), "o-1", req("o-1", order.StatusAccepted, 2, ""))
-	tt.Consume(string(lifecycle.Requests), "o-1", req("o-1", order.StatusDelivered, 3, "")) // refused: no notification
-	want := []lifecycle.Notification{
+	tt.Consume(string(streams.Requests), "o-1", streams.PlacedRequest(o, exactly.Pos{Offset: 7}))
+	tt.Consume(string(streams.Requests), "o-1", req("o-1", order.StatusAccepted, 2, ""))
+	tt.Consume(string(streams.Requests), "o-1", req("o-1", order.StatusDelivered, 3, "")) // refused: no notification
+	want := []streams.Notification{
 		{UserID: "u-1", OrderID: "o-1", RestaurantID: "r-1", Status: order.StatusPlaced,
 			Message: "Your order o-1 at Trattoria Roma was placed.", At: t0, Seq: exactly.Pos{Offset: 0}},
 		{UserID: "u-1", OrderID: "o-1", RestaurantID: "r-1", Status: order.StatusAccepted,
 			Message: "Trattoria Roma accepted your order o-1 and is preparing it.", At: at(2), Seq: exactly.Pos{Offset: 1}},
 	}
-	if got := testutil.Drain[lifecycle.Notification](t, out, "u-1"); !reflect.DeepEqual(got, want) {
+	if got := testutil.Drain[streams.Notification](t, out, "u-1"); !reflect.DeepEqual(got, want) {
 		t.Errorf("notifications =\n%+v\nwant\n%+v", got, want)
 	}
-}
-
-func TestNotificationGolden(t *testing.T) {
-	testutil.GoldenCodec(t, "notification", lifecycle.NotificationCodec{},
-		lifecycle.NewNotification(noteOf(order.StatusRejected, "r-1", "restaurant at capacity: 10 open orders", 17), "Trattoria Roma"))
 }

@@ -2,8 +2,10 @@ package lifecycle
 
 import (
 	"fmt"
-	"github.com/orderstream/orderstream/processors/cache"
 	"time"
+
+	"github.com/orderstream/orderstream/processors/cache"
+	"github.com/orderstream/orderstream/processors/streams"
 
 	"github.com/lovoo/goka"
 
@@ -47,14 +49,14 @@ func ReleaseReason(timeout time.Duration) string {
 // Stuck returns the request that releases o at rel: a cancellation, since
 // an accepted order may always be cancelled, or nil if o is not an
 // accepted order older than rel.Timeout.
-func Stuck(o *Order, rel Release) *Request {
+func Stuck(o *Order, rel Release) *streams.Request {
 	if o == nil || o.Status != order.StatusAccepted || len(o.History) == 0 {
 		return nil
 	}
 	if accepted := o.History[len(o.History)-1].At; rel.Now.Sub(accepted) < rel.Timeout {
 		return nil
 	}
-	return &Request{OrderID: o.OrderID, Status: order.StatusCancelled, At: rel.Now.UTC(), Reason: ReleaseReason(rel.Timeout)}
+	return &streams.Request{OrderID: o.OrderID, Status: order.StatusCancelled, At: rel.Now.UTC(), Reason: ReleaseReason(rel.Timeout)}
 }
 
 // release asks for the visited order to be cancelled if it is stuck. It
@@ -70,7 +72,7 @@ func (r releaser) release(ctx goka.Context, meta any) {
 	}
 	r.table.Change(ctx, func(o *Order) (*Order, bool) {
 		if req := Stuck(o, rel); req != nil {
-			ctx.Emit(Requests, ctx.Key(), req)
+			ctx.Emit(streams.Requests, ctx.Key(), req)
 		}
 		return o, false
 	})

@@ -11,6 +11,7 @@ import (
 	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // TestRelease sweeps the table as the process command does: an order
@@ -20,14 +21,14 @@ import (
 func TestRelease(t *testing.T) {
 	tt := tester.New(t)
 	p := testutil.StartProcessor(t, tt, lifecycle.Define(lifecycle.Hooks{}, ids).GroupGraph)
-	requests := tt.NewQueueTracker(string(lifecycle.Requests))
-	for _, r := range []*lifecycle.Request{
+	requests := tt.NewQueueTracker(string(streams.Requests))
+	for _, r := range []*streams.Request{
 		placedReq("stuck"), req("stuck", order.StatusAccepted, 1, ""),
 		placedReq("recent"), req("recent", order.StatusAccepted, 100, ""),
 		placedReq("ready"), req("ready", order.StatusAccepted, 1, ""), req("ready", order.StatusReady, 2, ""),
 		placedReq("placed"),
 	} {
-		tt.Consume(string(lifecycle.Requests), r.OrderID, r)
+		tt.Consume(string(streams.Requests), r.OrderID, r)
 	}
 	requests.Seek(requests.Hwm())
 
@@ -36,8 +37,8 @@ func TestRelease(t *testing.T) {
 		t.Fatalf("VisitAll: %v", err)
 	}
 	tt.Catchup()
-	want := []lifecycle.Request{{OrderID: "stuck", Status: order.StatusCancelled, At: at(61), Reason: "not ready within 1m0s"}}
-	got := testutil.Drain[lifecycle.Request](t, requests, "stuck")
+	want := []streams.Request{{OrderID: "stuck", Status: order.StatusCancelled, At: at(61), Reason: "not ready within 1m0s"}}
+	got := testutil.Drain[streams.Request](t, requests, "stuck")
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("status-requests after the sweep = %+v, want %+v", got, want)
 	}
@@ -47,7 +48,7 @@ func TestRelease(t *testing.T) {
 
 	// The lifecycle reads its request like any other: the order is
 	// cancelled, with the reason users see.
-	tt.Consume(string(lifecycle.Requests), "stuck", &want[0])
+	tt.Consume(string(streams.Requests), "stuck", &want[0])
 	o, _ := tt.TableValue(lifecycle.Table, "stuck").(*lifecycle.Order)
 	if o == nil || o.Status != order.StatusCancelled || o.History[len(o.History)-1].Reason != "not ready within 1m0s" {
 		t.Errorf("stuck after its release = %+v", o)

@@ -1,8 +1,9 @@
 package lifecycle
 
 import (
-	"github.com/orderstream/orderstream/processors/cache"
 	"time"
+
+	"github.com/orderstream/orderstream/processors/cache"
 
 	"github.com/lovoo/goka"
 )

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/restaurant"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // menu is a restaurant menu of typical size.
@@ -22,7 +22,7 @@ func benchStats() *restaurant.Stats {
 
 // benchOrder is a three-item order of s's restaurant, placed after every
 // order benchStats applied.
-func benchOrder(s *restaurant.Stats) *lifecycle.Placed {
+func benchOrder(s *restaurant.Stats) *streams.Placed {
 	return placed(pos(0, menu), s.RestaurantID, 0, item("sku-01", 2, 1250), item("sku-07", 1, 300), item("sku-13", 1, 650))
 }
 

@@ -17,9 +17,8 @@ import (
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/cache"
 	"github.com/orderstream/orderstream/processors/exactly"
-	"github.com/orderstream/orderstream/processors/global"
-	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/runner"
+	"github.com/orderstream/orderstream/processors/streams"
 	"github.com/orderstream/orderstream/processors/window"
 )
 
@@ -121,16 +120,16 @@ func Define(cfg Config) runner.Graph {
 	table := cache.New[Stats]()
 	tr := tracker{table: table, capacity: cfg.capacity()}
 	return runner.Graph{GroupGraph: goka.DefineGroup(Group,
-		goka.Input(lifecycle.ByRestaurant, new(lifecycle.UpdateCodec), tr.track),
+		goka.Input(streams.ByRestaurant, new(streams.UpdateCodec), tr.track),
 		goka.Persist(new(StatsCodec)),
-		goka.Output(global.Deltas, new(global.DeltaCodec)),
-		goka.Output(lifecycle.Requests, new(lifecycle.RequestCodec)),
+		goka.Output(streams.Deltas, new(streams.DeltaCodec)),
+		goka.Output(streams.Requests, new(streams.RequestCodec)),
 	), Cache: table}
 }
 
 // Apply adds the order to s unless it was applied already, and reports
 // whether s changed.
-func (s *Stats) Apply(p *lifecycle.Placed) bool {
+func (s *Stats) Apply(p *streams.Placed) bool {
 	if s.Applied.Seen(p.Seq) {
 		return false
 	}
@@ -164,13 +163,13 @@ func (s *Stats) Apply(p *lifecycle.Placed) bool {
 
 // Delta is the order's contribution to the global statistics; the same
 // order always yields the same delta, bar the standing, which only grows.
-func (s *Stats) Delta(p *lifecycle.Placed) *global.Delta {
-	d := &global.Delta{
+func (s *Stats) Delta(p *streams.Placed) *streams.Delta {
+	d := &streams.Delta{
 		Seq:          p.Seq,
 		Orders:       1,
 		RevenueCents: p.Order.TotalCents,
 		Items:        p.Order.Quantity(),
-		Restaurant:   &global.Ranked{RestaurantID: s.RestaurantID, RevenueCents: s.RevenueCents, Orders: s.Orders},
+		Restaurant:   &streams.Ranked{RestaurantID: s.RestaurantID, RevenueCents: s.RevenueCents, Orders: s.Orders},
 		PlacedAt:     p.Order.PlacedAt,
 	}
 	if s.First == p.Seq {

@@ -12,9 +12,8 @@ import (
 	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
-	"github.com/orderstream/orderstream/processors/global"
-	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/restaurant"
+	"github.com/orderstream/orderstream/processors/streams"
 	"github.com/orderstream/orderstream/processors/window"
 )
 
@@ -29,8 +28,8 @@ func item(sku string, qty, price int64) order.Item {
 }
 
 // placed is a valid order of restaurant r at seq, placed at t0+hours.
-func placed(seq exactly.Pos, r string, hours int, items ...order.Item) *lifecycle.Placed {
-	return &lifecycle.Placed{
+func placed(seq exactly.Pos, r string, hours int, items ...order.Item) *streams.Placed {
+	return &streams.Placed{
 		Order: order.Order{
 			OrderID:      fmt.Sprintf("o-%v", seq),
 			RestaurantID: r,
@@ -51,8 +50,8 @@ func perMinute(late int64, streamTime time.Time, buckets ...window.Bucket) windo
 	return window.Counts{Buckets: buckets, StreamTime: streamTime, Late: late}
 }
 
-func ranked(r string, revenue, orders int64) *global.Ranked {
-	return &global.Ranked{RestaurantID: r, RevenueCents: revenue, Orders: orders}
+func ranked(r string, revenue, orders int64) *streams.Ranked {
+	return &streams.Ranked{RestaurantID: r, RevenueCents: revenue, Orders: orders}
 }
 
 func TestCount(t *testing.T) {
@@ -70,9 +69,9 @@ func TestCount(t *testing.T) {
 		// b came after its window closed.
 		PerMinute: perMinute(1, hour(2), bucket(hour(2), 1)),
 	}
-	deltaA := global.Delta{Seq: pos(0, 0), Orders: 1, RevenueCents: 1000, Items: 1, NewRestaurants: 1, Restaurant: ranked("r-1", 1000, 1), PlacedAt: hour(1)}
-	deltaB := global.Delta{Seq: pos(1, 5), Orders: 1, RevenueCents: 999, Items: 3, Restaurant: ranked("r-1", 1999, 2), PlacedAt: hour(0)}
-	deltaC := global.Delta{Seq: pos(0, 1), Orders: 1, RevenueCents: 1002, Items: 3, Restaurant: ranked("r-1", 3001, 3), PlacedAt: hour(2)}
+	deltaA := streams.Delta{Seq: pos(0, 0), Orders: 1, RevenueCents: 1000, Items: 1, NewRestaurants: 1, Restaurant: ranked("r-1", 1000, 1), PlacedAt: hour(1)}
+	deltaB := streams.Delta{Seq: pos(1, 5), Orders: 1, RevenueCents: 999, Items: 3, Restaurant: ranked("r-1", 1999, 2), PlacedAt: hour(0)}
+	deltaC := streams.Delta{Seq: pos(0, 1), Orders: 1, RevenueCents: 1002, Items: 3, Restaurant: ranked("r-1", 3001, 3), PlacedAt: hour(2)}
 	statsA := &restaurant.Stats{
 		RestaurantID: "r-1", Orders: 1, RevenueCents: 1000, Items: 1, AvgOrderCents: 1000,
 		FirstOrderAt: a.Order.PlacedAt, LastOrderAt: a.Order.PlacedAt,
@@ -91,33 +90,33 @@ func TestCount(t *testing.T) {
 
 	tests := []struct {
 		name   string
-		in     []*lifecycle.Placed
+		in     []*streams.Placed
 		stats  map[string]*restaurant.Stats
-		deltas []global.Delta // all keyed "restaurant/0": the tester has one partition
+		deltas []streams.Delta // all keyed "restaurant/0": the tester has one partition
 	}{
 		{
 			name:   "first order",
-			in:     []*lifecycle.Placed{a},
+			in:     []*streams.Placed{a},
 			stats:  map[string]*restaurant.Stats{"r-1": statsA},
-			deltas: []global.Delta{deltaA},
+			deltas: []streams.Delta{deltaA},
 		},
 		{
 			name:   "three orders, placed out of order, from two lifecycle partitions",
-			in:     []*lifecycle.Placed{a, b, c},
+			in:     []*streams.Placed{a, b, c},
 			stats:  map[string]*restaurant.Stats{"r-1": statsABC},
-			deltas: []global.Delta{deltaA, deltaB, deltaC},
+			deltas: []streams.Delta{deltaA, deltaB, deltaC},
 		},
 		{
 			name:   "redelivered at once: unchanged, same delta",
-			in:     []*lifecycle.Placed{a, a},
+			in:     []*streams.Placed{a, a},
 			stats:  map[string]*restaurant.Stats{"r-1": statsA},
-			deltas: []global.Delta{deltaA, deltaA},
+			deltas: []streams.Delta{deltaA, deltaA},
 		},
 		{
 			name:  "redelivered after a later order: unchanged, delta with the newer standing",
-			in:    []*lifecycle.Placed{a, c, a},
+			in:    []*streams.Placed{a, c, a},
 			stats: map[string]*restaurant.Stats{"r-1": statsAC},
-			deltas: []global.Delta{
+			deltas: []streams.Delta{
 				deltaA,
 				{Seq: pos(0, 1), Orders: 1, RevenueCents: 1002, Items: 3, Restaurant: ranked("r-1", 2002, 2), PlacedAt: hour(2)},
 				{Seq: pos(0, 0), Orders: 1, RevenueCents: 1000, Items: 1, NewRestaurants: 1, Restaurant: ranked("r-1", 2002, 2), PlacedAt: hour(1)},
@@ -125,9 +124,9 @@ func TestCount(t *testing.T) {
 		},
 		{
 			name:  "every order redelivered, in order",
-			in:    []*lifecycle.Placed{a, b, c, a, b, c},
+			in:    []*streams.Placed{a, b, c, a, b, c},
 			stats: map[string]*restaurant.Stats{"r-1": statsABC},
-			deltas: []global.Delta{
+			deltas: []streams.Delta{
 				deltaA, deltaB, deltaC,
 				{Seq: pos(0, 0), Orders: 1, RevenueCents: 1000, Items: 1, NewRestaurants: 1, Restaurant: ranked("r-1", 3001, 3), PlacedAt: hour(1)},
 				{Seq: pos(1, 5), Orders: 1, RevenueCents: 999, Items: 3, Restaurant: ranked("r-1", 3001, 3), PlacedAt: hour(0)},
@@ -136,7 +135,7 @@ func TestCount(t *testing.T) {
 		},
 		{
 			name: "same offset on another lifecycle partition is a new order",
-			in:   []*lifecycle.Placed{placed(pos(0, 7), "r-1", 0, item("x", 1, 10)), placed(pos(1, 7), "r-1", 0, item("x", 1, 10))},
+			in:   []*streams.Placed{placed(pos(0, 7), "r-1", 0, item("x", 1, 10)), placed(pos(1, 7), "r-1", 0, item("x", 1, 10))},
 			stats: map[string]*restaurant.Stats{"r-1": {
 				RestaurantID: "r-1", Orders: 2, RevenueCents: 20, Items: 2, AvgOrderCents: 10,
 				FirstOrderAt: t0, LastOrderAt: t0,
@@ -144,14 +143,14 @@ func TestCount(t *testing.T) {
 				First: pos(0, 7), Applied: exactly.Applied{0: 7, 1: 7},
 				PerMinute: perMinute(0, t0, bucket(t0, 2)),
 			}},
-			deltas: []global.Delta{
+			deltas: []streams.Delta{
 				{Seq: pos(0, 7), Orders: 1, RevenueCents: 10, Items: 1, NewRestaurants: 1, Restaurant: ranked("r-1", 10, 1), PlacedAt: hour(0)},
 				{Seq: pos(1, 7), Orders: 1, RevenueCents: 10, Items: 1, Restaurant: ranked("r-1", 20, 2), PlacedAt: hour(0)},
 			},
 		},
 		{
 			name: "two restaurants each count their first order",
-			in:   []*lifecycle.Placed{placed(pos(0, 0), "r-b", 0, item("x", 1, 5)), placed(pos(0, 1), "r-a", 3, item("y", 2, 7))},
+			in:   []*streams.Placed{placed(pos(0, 0), "r-b", 0, item("x", 1, 5)), placed(pos(0, 1), "r-a", 3, item("y", 2, 7))},
 			stats: map[string]*restaurant.Stats{
 				"r-b": {RestaurantID: "r-b", Orders: 1, RevenueCents: 5, Items: 1, AvgOrderCents: 5, FirstOrderAt: t0, LastOrderAt: t0,
 					TopItems: []restaurant.ItemCount{{"x", 1}}, ItemQty: map[string]int64{"x": 1}, First: pos(0, 0), Applied: exactly.Applied{0: 0},
@@ -160,25 +159,25 @@ func TestCount(t *testing.T) {
 					TopItems: []restaurant.ItemCount{{"y", 2}}, ItemQty: map[string]int64{"y": 2}, First: pos(0, 1), Applied: exactly.Applied{0: 1},
 					PerMinute: perMinute(0, hour(3), bucket(hour(3), 1))},
 			},
-			deltas: []global.Delta{
+			deltas: []streams.Delta{
 				{Seq: pos(0, 0), Orders: 1, RevenueCents: 5, Items: 1, NewRestaurants: 1, Restaurant: ranked("r-b", 5, 1), PlacedAt: hour(0)},
 				{Seq: pos(0, 1), Orders: 1, RevenueCents: 14, Items: 2, NewRestaurants: 1, Restaurant: ranked("r-a", 14, 1), PlacedAt: hour(3)},
 			},
 		},
 		{
 			name: "free items: zero revenue, average zero",
-			in:   []*lifecycle.Placed{placed(pos(2, 0), "r-1", 0, item("water", 4, 0))},
+			in:   []*streams.Placed{placed(pos(2, 0), "r-1", 0, item("water", 4, 0))},
 			stats: map[string]*restaurant.Stats{"r-1": {
 				RestaurantID: "r-1", Orders: 1, Items: 4, FirstOrderAt: t0, LastOrderAt: t0,
 				TopItems: []restaurant.ItemCount{{"water", 4}}, ItemQty: map[string]int64{"water": 4},
 				First: pos(2, 0), Applied: exactly.Applied{2: 0},
 				PerMinute: perMinute(0, t0, bucket(t0, 1)),
 			}},
-			deltas: []global.Delta{{Seq: pos(2, 0), Orders: 1, Items: 4, NewRestaurants: 1, Restaurant: ranked("r-1", 0, 1), PlacedAt: hour(0)}},
+			deltas: []streams.Delta{{Seq: pos(2, 0), Orders: 1, Items: 4, NewRestaurants: 1, Restaurant: ranked("r-1", 0, 1), PlacedAt: hour(0)}},
 		},
 		{
 			name: "top items: five kept, ties by sku, a later order reorders them",
-			in: []*lifecycle.Placed{
+			in: []*streams.Placed{
 				placed(pos(0, 0), "r-1", 0, item("g", 1, 1), item("f", 2, 1), item("e", 2, 1), item("d", 3, 1), item("c", 3, 1), item("b", 1, 1), item("a", 1, 1)),
 				placed(pos(0, 1), "r-1", 0, item("g", 5, 1), item("a", 1, 1), item("a", 1, 1)), // a sku twice in one order
 			},
@@ -190,7 +189,7 @@ func TestCount(t *testing.T) {
 				First:    pos(0, 0), Applied: exactly.Applied{0: 1},
 				PerMinute: perMinute(0, t0, bucket(t0, 2)),
 			}},
-			deltas: []global.Delta{
+			deltas: []streams.Delta{
 				{Seq: pos(0, 0), Orders: 1, RevenueCents: 13, Items: 13, NewRestaurants: 1, Restaurant: ranked("r-1", 13, 1), PlacedAt: hour(0)},
 				{Seq: pos(0, 1), Orders: 1, RevenueCents: 7, Items: 7, Restaurant: ranked("r-1", 20, 2), PlacedAt: hour(0)},
 			},
@@ -200,9 +199,9 @@ func TestCount(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tt := tester.New(t)
 			testutil.StartProcessor(t, tt, restaurant.Define(restaurant.Config{}).GroupGraph)
-			deltas := tt.NewQueueTracker(string(global.Deltas))
+			deltas := tt.NewQueueTracker(string(streams.Deltas))
 			for _, p := range tc.in {
-				tt.Consume(string(lifecycle.ByRestaurant), p.Order.RestaurantID, placedUpdate(p))
+				tt.Consume(string(streams.ByRestaurant), p.Order.RestaurantID, placedUpdate(p))
 			}
 			// The orders' tracking (TestTrack) aside.
 			got := map[string]*restaurant.Stats{}
@@ -214,7 +213,7 @@ func TestCount(t *testing.T) {
 			if !reflect.DeepEqual(got, tc.stats) {
 				t.Errorf("restaurant-table =\n%+v\nwant\n%+v", got, tc.stats)
 			}
-			if got := testutil.Drain[global.Delta](t, deltas, "restaurant/0"); !reflect.DeepEqual(got, tc.deltas) {
+			if got := testutil.Drain[streams.Delta](t, deltas, "restaurant/0"); !reflect.DeepEqual(got, tc.deltas) {
 				t.Errorf("deltas =\n%s\nwant\n%s", fmtDeltas(got), fmtDeltas(tc.deltas))
 			}
 		})
@@ -222,13 +221,13 @@ func TestCount(t *testing.T) {
 }
 
 // placedUpdate is the lifecycle's placed update of p.
-func placedUpdate(p *lifecycle.Placed) *lifecycle.Update {
+func placedUpdate(p *streams.Placed) *streams.Update {
 	o := p.Order
-	return &lifecycle.Update{Change: lifecycle.Change{OrderID: o.OrderID, RestaurantID: o.RestaurantID, UserID: o.UserID,
+	return &streams.Update{Change: streams.Change{OrderID: o.OrderID, RestaurantID: o.RestaurantID, UserID: o.UserID,
 		Status: order.StatusPlaced, At: o.PlacedAt, Seq: p.Seq}, Order: &o}
 }
 
-func fmtDeltas(ds []global.Delta) string {
+func fmtDeltas(ds []streams.Delta) string {
 	var s string
 	for _, d := range ds {
 		s += fmt.Sprintf("  %+v", d)
@@ -268,16 +267,16 @@ func TestDelta(t *testing.T) {
 	s.Apply(later)
 	tests := []struct {
 		name string
-		p    *lifecycle.Placed
-		want global.Delta
+		p    *streams.Placed
+		want streams.Delta
 	}{
-		{"first order", first, global.Delta{Seq: pos(1, 1), Orders: 1, RevenueCents: 200, Items: 2, NewRestaurants: 1, Restaurant: ranked("r-1", 254, 2), PlacedAt: t0}},
-		{"later order", later, global.Delta{Seq: pos(1, 2), Orders: 1, RevenueCents: 54, Items: 5, Restaurant: ranked("r-1", 254, 2), PlacedAt: t0}},
+		{"first order", first, streams.Delta{Seq: pos(1, 1), Orders: 1, RevenueCents: 200, Items: 2, NewRestaurants: 1, Restaurant: ranked("r-1", 254, 2), PlacedAt: t0}},
+		{"later order", later, streams.Delta{Seq: pos(1, 2), Orders: 1, RevenueCents: 54, Items: 5, Restaurant: ranked("r-1", 254, 2), PlacedAt: t0}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := s.Delta(tc.p); !reflect.DeepEqual(*got, tc.want) {
-				t.Errorf("Delta() = %s, want %s", fmtDeltas([]global.Delta{*got}), fmtDeltas([]global.Delta{tc.want}))
+				t.Errorf("Delta() = %s, want %s", fmtDeltas([]streams.Delta{*got}), fmtDeltas([]streams.Delta{tc.want}))
 			}
 		})
 	}

@@ -8,8 +8,7 @@ import (
 
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/cache"
-	"github.com/orderstream/orderstream/processors/global"
-	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // tracker applies the lifecycle's updates to a restaurant and decides on
@@ -20,8 +19,8 @@ type tracker struct {
 }
 
 func (tr tracker) track(ctx goka.Context, msg any) {
-	u := msg.(*lifecycle.Update)
-	var r *lifecycle.Request
+	u := msg.(*streams.Update)
+	var r *streams.Request
 	d := StatusDelta(u)
 	tr.table.Update(ctx, func(s *Stats) *Stats {
 		if s == nil {
@@ -47,14 +46,14 @@ func (tr tracker) track(ctx goka.Context, msg any) {
 		if ts := ctx.Timestamp(); ts.After(r.At) {
 			r.At = ts.UTC()
 		}
-		ctx.Emit(lifecycle.Requests, r.OrderID, r)
+		ctx.Emit(streams.Requests, r.OrderID, r)
 	}
 	// Every delta of this partition, placed orders' and status changes',
 	// is identified by the lifecycle position of its update, which
 	// arrive in order from each lifecycle partition: one shard
 	// deduplicates them all.
 	if d != nil {
-		ctx.Emit(global.Deltas, global.ShardKey(Group, ctx.Partition()), d)
+		ctx.Emit(streams.Deltas, streams.ShardKey(Group, ctx.Partition()), d)
 	}
 }
 
@@ -63,7 +62,7 @@ func (tr tracker) track(ctx goka.Context, msg any) {
 // restaurant has fewer than capacity open orders. An order stops being
 // open when it is delivered or cancelled, or when the lifecycle refused
 // the acceptance (the user cancelled first).
-func (s *Stats) Track(u *lifecycle.Update, capacity int) bool {
+func (s *Stats) Track(u *streams.Update, capacity int) bool {
 	if s.StatusApplied.Seen(u.Seq) {
 		return false
 	}
@@ -101,11 +100,11 @@ func (s *Stats) Track(u *lifecycle.Update, capacity int) bool {
 // depends on s only through whether the order is open, which later
 // updates change only once the lifecycle is past placed, so a redelivery
 // repeats the first answer or one the lifecycle refuses.
-func (s *Stats) Decision(u *lifecycle.Update, capacity int) *lifecycle.Request {
+func (s *Stats) Decision(u *streams.Update, capacity int) *streams.Request {
 	if u.Dropped || u.Status != order.StatusPlaced {
 		return nil
 	}
-	r := &lifecycle.Request{OrderID: u.OrderID, Status: order.StatusAccepted, At: u.At}
+	r := &streams.Request{OrderID: u.OrderID, Status: order.StatusAccepted, At: u.At}
 	if !s.isOpen(u.OrderID) {
 		r.Status = order.StatusRejected
 		r.Reason = fmt.Sprintf("restaurant at capacity: %d open orders", capacity)
@@ -115,8 +114,8 @@ func (s *Stats) Decision(u *lifecycle.Update, capacity int) *lifecycle.Request {
 
 // StatusDelta is u's contribution to the global status counts, nil if
 // none. It depends on u alone, so a redelivery sends the same.
-func StatusDelta(u *lifecycle.Update) *global.Delta {
-	d := &global.Delta{Seq: u.Seq}
+func StatusDelta(u *streams.Update) *streams.Delta {
+	d := &streams.Delta{Seq: u.Seq}
 	switch {
 	case u.Dropped:
 		return nil

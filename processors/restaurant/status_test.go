@@ -10,29 +10,28 @@ import (
 	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
-	"github.com/orderstream/orderstream/processors/global"
-	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/restaurant"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // update is the lifecycle's update of order id of r-1 to s, made at seq.
-func update(id string, s order.Status, seq exactly.Pos) *lifecycle.Update {
-	return &lifecycle.Update{Change: lifecycle.Change{
+func update(id string, s order.Status, seq exactly.Pos) *streams.Update {
+	return &streams.Update{Change: streams.Change{
 		OrderID: id, RestaurantID: "r-1", UserID: "u-1", Status: s, At: t0.Add(time.Duration(seq.Offset) * time.Second), Seq: seq,
 	}}
 }
 
-func with(u *lifecycle.Update, f func(*lifecycle.Update)) *lifecycle.Update {
+func with(u *streams.Update, f func(*streams.Update)) *streams.Update {
 	f(u)
 	return u
 }
 
-func accept(id string, sec int) *lifecycle.Request {
-	return &lifecycle.Request{OrderID: id, Status: order.StatusAccepted, At: t0.Add(time.Duration(sec) * time.Second)}
+func accept(id string, sec int) *streams.Request {
+	return &streams.Request{OrderID: id, Status: order.StatusAccepted, At: t0.Add(time.Duration(sec) * time.Second)}
 }
 
-func reject(id string, sec int) *lifecycle.Request {
-	return &lifecycle.Request{OrderID: id, Status: order.StatusRejected, At: t0.Add(time.Duration(sec) * time.Second),
+func reject(id string, sec int) *streams.Request {
+	return &streams.Request{OrderID: id, Status: order.StatusRejected, At: t0.Add(time.Duration(sec) * time.Second),
 		Reason: "restaurant at capacity: 2 open orders"}
 }
 
@@ -42,54 +41,54 @@ func reject(id string, sec int) *lifecycle.Request {
 func TestTrack(t *testing.T) {
 	steps := []struct {
 		name    string
-		u       *lifecycle.Update
-		request *lifecycle.Request
-		delta   *global.Delta
+		u       *streams.Update
+		request *streams.Request
+		delta   *streams.Delta
 	}{
 		{"o-1 placed: accepted", update("o-1", order.StatusPlaced, pos(0, 0)), accept("o-1", 0), nil},
 		{"o-2 placed: accepted", update("o-2", order.StatusPlaced, pos(1, 0)), accept("o-2", 0), nil},
 		{"o-3 placed: at capacity", update("o-3", order.StatusPlaced, pos(0, 1)), reject("o-3", 1), nil},
-		{"o-1 accepted", with(update("o-1", order.StatusAccepted, pos(0, 2)), func(u *lifecycle.Update) { u.From = order.StatusPlaced }),
-			nil, &global.Delta{Seq: pos(0, 2), Accepted: 1, Open: 1}},
-		{"o-3 rejected", with(update("o-3", order.StatusRejected, pos(0, 3)), func(u *lifecycle.Update) { u.From = order.StatusPlaced }),
-			nil, &global.Delta{Seq: pos(0, 3), Rejected: 1}},
-		{"o-2 cancelled before its acceptance", with(update("o-2", order.StatusCancelled, pos(1, 1)), func(u *lifecycle.Update) { u.From = order.StatusPlaced }),
-			nil, &global.Delta{Seq: pos(1, 1), Cancelled: 1}},
-		{"o-2's acceptance refused", with(update("o-2", order.StatusAccepted, pos(1, 2)), func(u *lifecycle.Update) { u.Dropped = true }), nil, nil},
+		{"o-1 accepted", with(update("o-1", order.StatusAccepted, pos(0, 2)), func(u *streams.Update) { u.From = order.StatusPlaced }),
+			nil, &streams.Delta{Seq: pos(0, 2), Accepted: 1, Open: 1}},
+		{"o-3 rejected", with(update("o-3", order.StatusRejected, pos(0, 3)), func(u *streams.Update) { u.From = order.StatusPlaced }),
+			nil, &streams.Delta{Seq: pos(0, 3), Rejected: 1}},
+		{"o-2 cancelled before its acceptance", with(update("o-2", order.StatusCancelled, pos(1, 1)), func(u *streams.Update) { u.From = order.StatusPlaced }),
+			nil, &streams.Delta{Seq: pos(1, 1), Cancelled: 1}},
+		{"o-2's acceptance refused", with(update("o-2", order.StatusAccepted, pos(1, 2)), func(u *streams.Update) { u.Dropped = true }), nil, nil},
 		{"o-4 placed: room again", update("o-4", order.StatusPlaced, pos(1, 3)), accept("o-4", 3), nil},
-		{"o-1 ready", with(update("o-1", order.StatusReady, pos(0, 4)), func(u *lifecycle.Update) { u.PrepMs = 30_000 }), nil, nil},
-		{"o-1 delivered", with(update("o-1", order.StatusDelivered, pos(0, 5)), func(u *lifecycle.Update) { u.DeliveryMs = 60_001 }),
-			nil, &global.Delta{Seq: pos(0, 5), Delivered: 1, Open: -1}},
-		{"o-4 accepted, then cancelled", with(update("o-4", order.StatusAccepted, pos(1, 4)), func(u *lifecycle.Update) { u.From = order.StatusPlaced }),
-			nil, &global.Delta{Seq: pos(1, 4), Accepted: 1, Open: 1}},
-		{"o-4 cancelled", with(update("o-4", order.StatusCancelled, pos(1, 5)), func(u *lifecycle.Update) { u.From = order.StatusAccepted }),
-			nil, &global.Delta{Seq: pos(1, 5), Cancelled: 1, Open: -1}},
+		{"o-1 ready", with(update("o-1", order.StatusReady, pos(0, 4)), func(u *streams.Update) { u.PrepMs = 30_000 }), nil, nil},
+		{"o-1 delivered", with(update("o-1", order.StatusDelivered, pos(0, 5)), func(u *streams.Update) { u.DeliveryMs = 60_001 }),
+			nil, &streams.Delta{Seq: pos(0, 5), Delivered: 1, Open: -1}},
+		{"o-4 accepted, then cancelled", with(update("o-4", order.StatusAccepted, pos(1, 4)), func(u *streams.Update) { u.From = order.StatusPlaced }),
+			nil, &streams.Delta{Seq: pos(1, 4), Accepted: 1, Open: 1}},
+		{"o-4 cancelled", with(update("o-4", order.StatusCancelled, pos(1, 5)), func(u *streams.Update) { u.From = order.StatusAccepted }),
+			nil, &streams.Delta{Seq: pos(1, 5), Cancelled: 1, Open: -1}},
 		{"o-5 placed", update("o-5", order.StatusPlaced, pos(0, 6)), accept("o-5", 6), nil},
 		// Redeliveries: nothing counted again, the same writes.
 		{"o-5 placed, redelivered", update("o-5", order.StatusPlaced, pos(0, 6)), accept("o-5", 6), nil},
-		{"o-1 delivered, redelivered", with(update("o-1", order.StatusDelivered, pos(0, 5)), func(u *lifecycle.Update) { u.DeliveryMs = 60_001 }),
-			nil, &global.Delta{Seq: pos(0, 5), Delivered: 1, Open: -1}},
+		{"o-1 delivered, redelivered", with(update("o-1", order.StatusDelivered, pos(0, 5)), func(u *streams.Update) { u.DeliveryMs = 60_001 }),
+			nil, &streams.Delta{Seq: pos(0, 5), Delivered: 1, Open: -1}},
 		// o-1 is no longer open: the answer is one the lifecycle refuses.
 		{"o-1 placed, redelivered late", update("o-1", order.StatusPlaced, pos(0, 0)), reject("o-1", 0), nil},
 	}
 	tt := tester.New(t)
 	testutil.StartProcessor(t, tt, restaurant.Define(restaurant.Config{Capacity: 2}).GroupGraph)
-	requests := tt.NewQueueTracker(string(lifecycle.Requests))
-	deltas := tt.NewQueueTracker(string(global.Deltas))
+	requests := tt.NewQueueTracker(string(streams.Requests))
+	deltas := tt.NewQueueTracker(string(streams.Deltas))
 	for _, s := range steps {
-		tt.Consume(string(lifecycle.ByRestaurant), "r-1", s.u)
-		var wantReq []lifecycle.Request
+		tt.Consume(string(streams.ByRestaurant), "r-1", s.u)
+		var wantReq []streams.Request
 		if s.request != nil {
-			wantReq = []lifecycle.Request{*s.request}
+			wantReq = []streams.Request{*s.request}
 		}
-		if got := testutil.Drain[lifecycle.Request](t, requests, s.u.OrderID); !reflect.DeepEqual(got, wantReq) {
+		if got := testutil.Drain[streams.Request](t, requests, s.u.OrderID); !reflect.DeepEqual(got, wantReq) {
 			t.Errorf("%s: requests = %+v, want %+v", s.name, got, wantReq)
 		}
-		var wantDelta []global.Delta
+		var wantDelta []streams.Delta
 		if s.delta != nil {
-			wantDelta = []global.Delta{*s.delta}
+			wantDelta = []streams.Delta{*s.delta}
 		}
-		if got := testutil.Drain[global.Delta](t, deltas, "restaurant/0"); !reflect.DeepEqual(got, wantDelta) {
+		if got := testutil.Drain[streams.Delta](t, deltas, "restaurant/0"); !reflect.DeepEqual(got, wantDelta) {
 			t.Errorf("%s: deltas = %+v, want %+v", s.name, got, wantDelta)
 		}
 	}
@@ -103,22 +102,22 @@ func TestTrack(t *testing.T) {
 }
 
 func TestStatusDelta(t *testing.T) {
-	from := func(s, f order.Status) *lifecycle.Update {
-		return with(update("o-1", s, pos(2, 9)), func(u *lifecycle.Update) { u.From = f })
+	from := func(s, f order.Status) *streams.Update {
+		return with(update("o-1", s, pos(2, 9)), func(u *streams.Update) { u.From = f })
 	}
 	tests := []struct {
 		name string
-		u    *lifecycle.Update
-		want *global.Delta
+		u    *streams.Update
+		want *streams.Delta
 	}{
 		{"placed", from(order.StatusPlaced, ""), nil},
-		{"accepted", from(order.StatusAccepted, order.StatusPlaced), &global.Delta{Seq: pos(2, 9), Accepted: 1, Open: 1}},
-		{"rejected", from(order.StatusRejected, order.StatusPlaced), &global.Delta{Seq: pos(2, 9), Rejected: 1}},
+		{"accepted", from(order.StatusAccepted, order.StatusPlaced), &streams.Delta{Seq: pos(2, 9), Accepted: 1, Open: 1}},
+		{"rejected", from(order.StatusRejected, order.StatusPlaced), &streams.Delta{Seq: pos(2, 9), Rejected: 1}},
 		{"ready", from(order.StatusReady, order.StatusAccepted), nil},
-		{"delivered", from(order.StatusDelivered, order.StatusReady), &global.Delta{Seq: pos(2, 9), Delivered: 1, Open: -1}},
-		{"cancelled when placed", from(order.StatusCancelled, order.StatusPlaced), &global.Delta{Seq: pos(2, 9), Cancelled: 1}},
-		{"cancelled when accepted", from(order.StatusCancelled, order.StatusAccepted), &global.Delta{Seq: pos(2, 9), Cancelled: 1, Open: -1}},
-		{"acceptance refused", with(from(order.StatusAccepted, order.StatusCancelled), func(u *lifecycle.Update) { u.Dropped = true }), nil},
+		{"delivered", from(order.StatusDelivered, order.StatusReady), &streams.Delta{Seq: pos(2, 9), Delivered: 1, Open: -1}},
+		{"cancelled when placed", from(order.StatusCancelled, order.StatusPlaced), &streams.Delta{Seq: pos(2, 9), Cancelled: 1}},
+		{"cancelled when accepted", from(order.StatusCancelled, order.StatusAccepted), &streams.Delta{Seq: pos(2, 9), Cancelled: 1, Open: -1}},
+		{"acceptance refused", with(from(order.StatusAccepted, order.StatusCancelled), func(u *streams.Update) { u.Dropped = true }), nil},
 	}
 	for _, tc := range tests {
 		if got := restaurant.StatusDelta(tc.u); !reflect.DeepEqual(got, tc.want) {

@@ -9,9 +9,8 @@ import (
 	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/processors/cache"
 	"github.com/orderstream/orderstream/processors/exactly"
-	"github.com/orderstream/orderstream/processors/global"
-	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/runner"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // Group is the goka group of the user processor; its table is Table.
@@ -43,9 +42,9 @@ type StatsCodec = jsoncodec.Codec[Stats]
 func Define() runner.Graph {
 	c := counter{cache.New[Stats]()}
 	return runner.Graph{GroupGraph: goka.DefineGroup(Group,
-		goka.Input(lifecycle.ByUser, new(lifecycle.PlacedCodec), c.count),
+		goka.Input(streams.ByUser, new(streams.PlacedCodec), c.count),
 		goka.Persist(new(StatsCodec)),
-		goka.Output(global.Deltas, new(global.DeltaCodec)),
+		goka.Output(streams.Deltas, new(streams.DeltaCodec)),
 	), Cache: c.table}
 }
 
@@ -53,7 +52,7 @@ func Define() runner.Graph {
 type counter struct{ table *cache.Table[Stats] }
 
 func (c counter) count(ctx goka.Context, msg any) {
-	p := msg.(*lifecycle.Placed)
+	p := msg.(*streams.Placed)
 	var first bool
 	c.table.Update(ctx, func(s *Stats) *Stats {
 		if s == nil {
@@ -66,13 +65,13 @@ func (c counter) count(ctx goka.Context, msg any) {
 		return s
 	})
 	if first {
-		ctx.Emit(global.Deltas, global.ShardKey(Group, ctx.Partition()), &global.Delta{Seq: p.Seq, NewUsers: 1})
+		ctx.Emit(streams.Deltas, streams.ShardKey(Group, ctx.Partition()), &streams.Delta{Seq: p.Seq, NewUsers: 1})
 	}
 }
 
 // Apply adds the order to s unless it was applied already, and reports
 // whether s changed.
-func (s *Stats) Apply(p *lifecycle.Placed) bool {
+func (s *Stats) Apply(p *streams.Placed) bool {
 	if s.Applied.Seen(p.Seq) {
 		return false
 	}

@@ -11,8 +11,7 @@ import (
 	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
-	"github.com/orderstream/orderstream/processors/global"
-	"github.com/orderstream/orderstream/processors/lifecycle"
+	"github.com/orderstream/orderstream/processors/streams"
 	"github.com/orderstream/orderstream/processors/user"
 )
 
@@ -23,9 +22,9 @@ func pos(partition int32, offset int64) exactly.Pos {
 }
 
 // placed is an order of user u at restaurant r for cents, placed at t0+hours.
-func placed(seq exactly.Pos, u, r string, cents int64, hours int) *lifecycle.Placed {
+func placed(seq exactly.Pos, u, r string, cents int64, hours int) *streams.Placed {
 	items := []order.Item{{SKU: "dish", Qty: 1, PriceCents: cents}}
-	return &lifecycle.Placed{
+	return &streams.Placed{
 		Order: order.Order{
 			OrderID:      fmt.Sprintf("o-%v", seq),
 			RestaurantID: r,
@@ -42,7 +41,7 @@ func TestCount(t *testing.T) {
 	a := placed(pos(0, 0), "u-1", "r-b", 1000, 1)
 	b := placed(pos(1, 3), "u-1", "r-a", 250, 0) // placed before a
 	c := placed(pos(0, 1), "u-1", "r-b", 5, 2)
-	newUser := func(seq exactly.Pos) global.Delta { return global.Delta{Seq: seq, NewUsers: 1} }
+	newUser := func(seq exactly.Pos) streams.Delta { return streams.Delta{Seq: seq, NewUsers: 1} }
 	statsA := &user.Stats{
 		UserID: "u-1", Orders: 1, SpentCents: 1000, FavouriteRestaurant: "r-b", LastOrderAt: t0.Add(time.Hour),
 		Restaurants: map[string]int64{"r-b": 1}, First: pos(0, 0), Applied: exactly.Applied{0: 0},
@@ -57,37 +56,37 @@ func TestCount(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		in     []*lifecycle.Placed
+		in     []*streams.Placed
 		stats  map[string]*user.Stats
-		deltas []global.Delta // all keyed "user/0"
+		deltas []streams.Delta // all keyed "user/0"
 	}{
-		{"first order", []*lifecycle.Placed{a}, map[string]*user.Stats{"u-1": statsA}, []global.Delta{newUser(pos(0, 0))}},
-		{"tie goes to the smaller id; placed_at out of order keeps the last", []*lifecycle.Placed{a, b},
-			map[string]*user.Stats{"u-1": statsAB}, []global.Delta{newUser(pos(0, 0))}},
-		{"most orders wins; later orders emit nothing", []*lifecycle.Placed{a, b, c},
-			map[string]*user.Stats{"u-1": statsABC}, []global.Delta{newUser(pos(0, 0))}},
-		{"first order redelivered: unchanged, delta repeated", []*lifecycle.Placed{a, a},
-			map[string]*user.Stats{"u-1": statsA}, []global.Delta{newUser(pos(0, 0)), newUser(pos(0, 0))}},
-		{"later order redelivered: unchanged, nothing emitted", []*lifecycle.Placed{a, b, c, b, c},
-			map[string]*user.Stats{"u-1": statsABC}, []global.Delta{newUser(pos(0, 0))}},
-		{"first order redelivered after later ones", []*lifecycle.Placed{a, b, a},
-			map[string]*user.Stats{"u-1": statsAB}, []global.Delta{newUser(pos(0, 0)), newUser(pos(0, 0))}},
-		{"two users", []*lifecycle.Placed{a, placed(pos(0, 1), "u-2", "r-c", 0, 5)},
+		{"first order", []*streams.Placed{a}, map[string]*user.Stats{"u-1": statsA}, []streams.Delta{newUser(pos(0, 0))}},
+		{"tie goes to the smaller id; placed_at out of order keeps the last", []*streams.Placed{a, b},
+			map[string]*user.Stats{"u-1": statsAB}, []streams.Delta{newUser(pos(0, 0))}},
+		{"most orders wins; later orders emit nothing", []*streams.Placed{a, b, c},
+			map[string]*user.Stats{"u-1": statsABC}, []streams.Delta{newUser(pos(0, 0))}},
+		{"first order redelivered: unchanged, delta repeated", []*streams.Placed{a, a},
+			map[string]*user.Stats{"u-1": statsA}, []streams.Delta{newUser(pos(0, 0)), newUser(pos(0, 0))}},
+		{"later order redelivered: unchanged, nothing emitted", []*streams.Placed{a, b, c, b, c},
+			map[string]*user.Stats{"u-1": statsABC}, []streams.Delta{newUser(pos(0, 0))}},
+		{"first order redelivered after later ones", []*streams.Placed{a, b, a},
+			map[string]*user.Stats{"u-1": statsAB}, []streams.Delta{newUser(pos(0, 0)), newUser(pos(0, 0))}},
+		{"two users", []*streams.Placed{a, placed(pos(0, 1), "u-2", "r-c", 0, 5)},
 			map[string]*user.Stats{"u-1": statsA, "u-2": {
 				UserID: "u-2", Orders: 1, FavouriteRestaurant: "r-c", LastOrderAt: t0.Add(5 * time.Hour),
 				Restaurants: map[string]int64{"r-c": 1}, First: pos(0, 1), Applied: exactly.Applied{0: 1},
-			}}, []global.Delta{newUser(pos(0, 0)), newUser(pos(0, 1))}},
+			}}, []streams.Delta{newUser(pos(0, 0)), newUser(pos(0, 1))}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tt := tester.New(t)
 			testutil.StartProcessor(t, tt, user.Define().GroupGraph)
-			deltas := tt.NewQueueTracker(string(global.Deltas))
+			deltas := tt.NewQueueTracker(string(streams.Deltas))
 			for _, p := range tc.in {
-				tt.Consume(string(lifecycle.ByUser), p.Order.UserID, p)
+				tt.Consume(string(streams.ByUser), p.Order.UserID, p)
 			}
 			testutil.CheckTable(t, tt, user.Table, tc.stats)
-			if got := testutil.Drain[global.Delta](t, deltas, "user/0"); !reflect.DeepEqual(got, tc.deltas) {
+			if got := testutil.Drain[streams.Delta](t, deltas, "user/0"); !reflect.DeepEqual(got, tc.deltas) {
 				t.Errorf("deltas = %+v, want %+v", got, tc.deltas)
 			}
 		})

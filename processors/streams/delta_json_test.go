@@ -1,4 +1,4 @@
-package global_test
+package streams_test
 
 import (
 	"math/rand/v2"
@@ -7,23 +7,23 @@ import (
 
 	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/processors/exactly"
-	"github.com/orderstream/orderstream/processors/global"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // TestFastDecode: the codec's fast path decodes what Unmarshal decodes.
-func TestFastDecode(t *testing.T) {
+func TestDeltaFastDecode(t *testing.T) {
 	strs := []string{"", "plain", "r-1", "<b> & co", `q"uote`, "naïve", "bad \xff"}
 	t0 := time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
 	times := []time.Time{{}, t0, t0.Add(123456789), t0.Add(time.Millisecond), t0.In(time.FixedZone("x", 3600))}
 	r := rand.New(rand.NewPCG(17, 18))
 	num := func() int64 { return (r.Int64N(1<<62) >> r.IntN(62)) * (1 - 2*r.Int64N(2)) * r.Int64N(2) }
-	var values []*global.Delta
+	var values []*streams.Delta
 	for range 300 {
-		d := &global.Delta{Seq: exactly.Pos{Partition: r.Int32N(20) - 1, Offset: num()}, Orders: num(), RevenueCents: num(), Items: num(),
+		d := &streams.Delta{Seq: exactly.Pos{Partition: r.Int32N(20) - 1, Offset: num()}, Orders: num(), RevenueCents: num(), Items: num(),
 			NewRestaurants: num(), NewUsers: num(), PlacedAt: times[r.IntN(len(times))],
 			Accepted: num(), Rejected: num(), Cancelled: num(), Delivered: num(), Open: num()}
 		if r.IntN(2) == 0 {
-			d.Restaurant = &global.Ranked{RestaurantID: strs[r.IntN(3)+r.IntN(2)*r.IntN(len(strs)-3)], RevenueCents: num(), Orders: num()}
+			d.Restaurant = &streams.Ranked{RestaurantID: strs[r.IntN(3)+r.IntN(2)*r.IntN(len(strs)-3)], RevenueCents: num(), Orders: num()}
 		}
 		values = append(values, d)
 	}
@@ -41,11 +41,11 @@ func TestDeltaAppendJSONMatchesMarshal(t *testing.T) {
 	num := func() int64 { return r.Int64N(3) * r.Int64N(1<<40) * (1 - 2*r.Int64N(2)) }
 	encoded := 0
 	for range 1000 {
-		d := &global.Delta{Seq: exactly.Pos{Partition: r.Int32N(5), Offset: num()}, Orders: num(), RevenueCents: num(), Items: num(),
+		d := &streams.Delta{Seq: exactly.Pos{Partition: r.Int32N(5), Offset: num()}, Orders: num(), RevenueCents: num(), Items: num(),
 			NewRestaurants: num(), NewUsers: num(), PlacedAt: times[r.IntN(len(times))].In(zones[r.IntN(len(zones))]),
 			Accepted: num(), Rejected: num(), Cancelled: num(), Delivered: num(), Open: num()}
 		if r.IntN(2) == 0 {
-			d.Restaurant = &global.Ranked{RestaurantID: odd[r.IntN(len(odd))], RevenueCents: num(), Orders: num()}
+			d.Restaurant = &streams.Ranked{RestaurantID: odd[r.IntN(len(odd))], RevenueCents: num(), Orders: num()}
 		}
 		if testutil.SameAsMarshal(t, d) {
 			encoded++
