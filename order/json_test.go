@@ -51,3 +51,9 @@ func TestAppendJSONMatchesMarshal(t *testing.T) {
 func TestFastDecode(t *testing.T) {
 	testutil.CheckFastDecode(t, randomOrders(23, 600), 60)
 }
+
+// TestEveryField: the hand-written codec of the order covers every field
+// of its struct.
+func TestEveryField(t *testing.T) {
+	testutil.CheckEveryField[order.Order](t)
+}

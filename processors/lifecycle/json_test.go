@@ -118,3 +118,9 @@ func TestFastDecode(t *testing.T) {
 	}
 	testutil.CheckFastDecode(t, orders, 60)
 }
+
+// TestEveryField: the hand-written codec of the table's order covers every field
+// of its struct.
+func TestEveryField(t *testing.T) {
+	testutil.CheckEveryField[lifecycle.Order](t)
+}

@@ -94,3 +94,9 @@ func BenchmarkMarshalStats(b *testing.B) {
 		}
 	}
 }
+
+// TestEveryField: the hand-written codec of the table's statistics covers every field
+// of its struct.
+func TestEveryField(t *testing.T) {
+	testutil.CheckEveryField[restaurant.Stats](t)
+}

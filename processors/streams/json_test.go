@@ -83,3 +83,14 @@ func TestFastDecode(t *testing.T) {
 	t.Run("update", func(t *testing.T) { testutil.CheckFastDecode(t, updates, 60) })
 	t.Run("request", func(t *testing.T) { testutil.CheckFastDecode(t, requests, 60) })
 }
+
+// TestEveryField: each record's hand-written codec covers every field of
+// its struct (a field added to a record and not to json.go fails here).
+func TestEveryField(t *testing.T) {
+	t.Run("request", testutil.CheckEveryField[streams.Request])
+	t.Run("change", testutil.CheckEveryField[streams.Change])
+	t.Run("update", testutil.CheckEveryField[streams.Update])
+	t.Run("placed", testutil.CheckEveryField[streams.Placed])
+	t.Run("notification", testutil.CheckEveryField[streams.Notification])
+	t.Run("delta", testutil.CheckEveryField[streams.Delta])
+}

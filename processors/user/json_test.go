@@ -43,3 +43,9 @@ func TestAppendJSONMatchesMarshal(t *testing.T) {
 		t.Errorf("only %d values encoded without an error", encoded)
 	}
 }
+
+// TestEveryField: the hand-written codec of the table's statistics covers every field
+// of its struct.
+func TestEveryField(t *testing.T) {
+	testutil.CheckEveryField[user.Stats](t)
+}
