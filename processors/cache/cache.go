@@ -130,14 +130,15 @@ func (t *Table[T]) detach() {
 }
 
 // Update sets ctx's key to fn of its current value (nil if none); fn may
-// change the value it is given and return it. fn runs with the partition's
-// cache locked: compute what the callback emits inside it.
+// change the value it is given and return it, or return nil to delete the
+// key (a tombstone in the changelog). fn runs with the partition's cache
+// locked: compute what the callback emits inside it.
 func (t *Table[T]) Update(ctx goka.Context, fn func(v *T) *T) {
 	t.Change(ctx, func(v *T) (*T, bool) { return fn(v), true })
 }
 
 // Change is Update for a callback that may leave the value as it was: fn
-// returns the new value and whether it is one. An unchanged value is not
+// returns the new value (nil deletes the key) and whether it is one. An unchanged value is not
 // written, and the message's commit does not wait for a flush; a value
 // read from the local table for it stays cached, for the key's next
 // message. fn must not change the value it is given unless it reports a
@@ -146,7 +147,11 @@ func (t *Table[T]) Change(ctx goka.Context, fn func(v *T) (next *T, changed bool
 	p := t.partition(ctx)
 	if p == nil {
 		v, _ := ctx.Value().(*T)
-		if next, changed := fn(v); changed {
+		switch next, changed := fn(v); {
+		case !changed:
+		case next == nil:
+			ctx.Delete()
+		default:
 			ctx.SetValue(next)
 		}
 		return
@@ -198,7 +203,7 @@ type partition[T any] struct {
 
 	flushing sync.Mutex // one flush at a time, in order
 	mu       sync.Mutex
-	values   map[string]*T
+	values   map[string]*T // nil: the key is deleted (dirty) or absent
 	dirty    map[string]bool
 	commits  []func(error) // of the messages behind the dirty values
 	closed   bool          // the session ended: callbacks flush themselves
@@ -288,10 +293,13 @@ func (p *partition[T]) flush() {
 	data := make([][]byte, 0, len(p.dirty))
 	var err error
 	for k := range p.dirty {
-		b, e := p.enc.Encode(p.values[k])
-		if e != nil {
-			err = errors.Join(err, fmt.Errorf("encode %s: %w", k, e))
-			continue
+		var b []byte // nil: a deletion
+		if v := p.values[k]; v != nil {
+			var e error
+			if b, e = p.enc.Encode(v); e != nil {
+				err = errors.Join(err, fmt.Errorf("encode %s: %w", k, e))
+				continue
+			}
 		}
 		keys, data = append(keys, k), append(data, b)
 	}
@@ -319,8 +327,9 @@ func (p *partition[T]) flush() {
 	p.mu.Unlock()
 }
 
-// write stores and produces the values, waits for the acknowledgements and
-// sets the table offset, as goka's SetValue does for one value.
+// write stores and produces the values (a nil one deletes its key and is
+// produced as a tombstone), waits for the acknowledgements and sets the
+// table offset, as goka's SetValue and Delete do for one value.
 func (p *partition[T]) write(keys []string, data [][]byte) error {
 	var (
 		wg     sync.WaitGroup
@@ -329,7 +338,13 @@ func (p *partition[T]) write(keys []string, data [][]byte) error {
 		offset int64 = -1
 	)
 	for i, k := range keys {
-		if err := p.st.Set(k, data[i]); err != nil {
+		var err error
+		if data[i] == nil {
+			err = p.st.Delete(k)
+		} else {
+			err = p.st.Set(k, data[i])
+		}
+		if err != nil {
 			mu.Lock()
 			errs = errors.Join(errs, fmt.Errorf("store %s: %w", k, err))
 			mu.Unlock()

@@ -2,6 +2,7 @@ package cache_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -39,14 +40,17 @@ type tally struct {
 type tallyCodec = jsoncodec.Codec[tally]
 
 // define is a group counting its input per key in a table cached with
-// opts. A message "-" changes nothing.
+// opts. A message "-" changes nothing, a message "x" deletes the key.
 func define(opts ...cache.Option) runner.Graph {
 	t := cache.New[tally](opts...)
 	return runner.Graph{GroupGraph: goka.DefineGroup(group,
 		goka.Input(input, new(codec.String), func(ctx goka.Context, msg any) {
 			t.Change(ctx, func(v *tally) (*tally, bool) {
-				if msg.(string) == "-" {
+				switch msg.(string) {
+				case "-":
 					return v, false
+				case "x":
+					return nil, true
 				}
 				if v == nil {
 					v = new(tally)
@@ -113,11 +117,19 @@ func runWith(t *testing.T, kc kafkaconf.Config, dir string, o runOpts) (stop fun
 }
 
 // changelog reads the table topic: the latest count per key, and how many
-// records it holds.
+// records it holds. A tombstone removes its key from latest and marks it
+// deleted.
 type changelog struct {
 	cl      *kgo.Client
 	latest  map[string]int64
+	deleted map[string]bool
 	records int
+}
+
+// readChangelog reads the test table's topic from its start.
+func readChangelog(t *testing.T, kc kafkaconf.Config) *changelog {
+	cl := testutil.KafkaClient(t, kc, kgo.ConsumeTopics(table), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	return &changelog{cl: cl, latest: map[string]int64{}, deleted: map[string]bool{}}
 }
 
 func (c *changelog) sum() int64 {
@@ -134,23 +146,55 @@ func (c *changelog) waitSum(t *testing.T, want int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	for c.sum() < want {
-		fs := c.cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			t.Fatalf("table counts sum to %d, want %d", c.sum(), want)
+		if err := c.poll(ctx); err != nil {
+			t.Fatalf("table counts sum to %d, want %d: %v", c.sum(), want, err)
 		}
-		fs.EachError(func(topic string, p int32, err error) { t.Fatalf("fetch %s/%d: %v", topic, p, err) })
-		fs.EachRecord(func(r *kgo.Record) {
-			v, err := new(tallyCodec).Decode(r.Value)
-			if err != nil {
-				t.Fatalf("%s/%d@%d: %v", r.Topic, r.Partition, r.Offset, err)
-			}
-			c.latest[string(r.Key)] = v.(*tally).Count
-			c.records++
-		})
 	}
 	if c.sum() != want {
 		t.Fatalf("table counts sum to %d, want %d", c.sum(), want)
 	}
+}
+
+// waitLatest reads the changelog until its latest counts are want and
+// the last record of each key of gone is a tombstone.
+func (c *changelog) waitLatest(t *testing.T, want map[string]int64, gone ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for !maps.Equal(c.latest, want) || slices.ContainsFunc(gone, func(k string) bool { return !c.deleted[k] }) {
+		if err := c.poll(ctx); err != nil {
+			t.Fatalf("the table holds %v, want %v and tombstones of %v: %v", c.latest, want, gone, err)
+		}
+	}
+}
+
+// poll reads what the changelog has next.
+func (c *changelog) poll(ctx context.Context) error {
+	fs := c.cl.PollFetches(ctx)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var err error
+	fs.EachError(func(topic string, p int32, e error) {
+		err = errors.Join(err, fmt.Errorf("fetch %s/%d: %w", topic, p, e))
+	})
+	fs.EachRecord(func(r *kgo.Record) {
+		c.records++
+		key := string(r.Key)
+		if r.Value == nil {
+			delete(c.latest, key)
+			c.deleted[key] = true
+			return
+		}
+		v, e := new(tallyCodec).Decode(r.Value)
+		if e != nil {
+			err = errors.Join(err, fmt.Errorf("%s/%d@%d: %w", r.Topic, r.Partition, r.Offset, e))
+			return
+		}
+		c.latest[key] = v.(*tally).Count
+		delete(c.deleted, key)
+	})
+	return err
 }
 
 // waitCommitted waits until the group committed every input message.
@@ -204,7 +248,7 @@ func TestCountsOnceAcrossRestart(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			kc := startBroker(t)
 			cl := testutil.KafkaClient(t, kc)
-			log := &changelog{cl: testutil.KafkaClient(t, kc, kgo.ConsumeTopics(table), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())), latest: map[string]int64{}}
+			log := readChangelog(t, kc)
 			dir := t.TempDir()
 			total := int64(tc.keys * tc.n)
 
@@ -249,7 +293,7 @@ func TestIntervalFlushesOnStop(t *testing.T) {
 	const keys, n = 4, 200
 	kc := startBroker(t)
 	cl := testutil.KafkaClient(t, kc)
-	log := &changelog{cl: testutil.KafkaClient(t, kc, kgo.ConsumeTopics(table), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())), latest: map[string]int64{}}
+	log := readChangelog(t, kc)
 	dir := t.TempDir()
 	for round := 1; round <= 2; round++ {
 		produce(t, cl, keys, n)
@@ -301,7 +345,7 @@ func TestUnchangedIsNotWritten(t *testing.T) {
 	const keys, n = 4, 50
 	kc := startBroker(t)
 	cl := testutil.KafkaClient(t, kc)
-	log := &changelog{cl: testutil.KafkaClient(t, kc, kgo.ConsumeTopics(table), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())), latest: map[string]int64{}}
+	log := readChangelog(t, kc)
 	var rs []*kgo.Record
 	for i := range n {
 		for k := range keys {
@@ -362,7 +406,7 @@ func TestFlushedHook(t *testing.T) {
 	}
 	kc := startBroker(t)
 	cl := testutil.KafkaClient(t, kc)
-	log := &changelog{cl: testutil.KafkaClient(t, kc, kgo.ConsumeTopics(table), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())), latest: map[string]int64{}}
+	log := readChangelog(t, kc)
 	var mu sync.Mutex
 	var flushes, records int
 	var groups []goka.Group
@@ -389,5 +433,65 @@ func TestFlushedHook(t *testing.T) {
 	if flushes == 0 || records != log.records || len(groups) != 1 || groups[0] != define().Group() {
 		t.Errorf("%d flushes of %d records by groups %v; the changelog has %d records of group %s",
 			flushes, records, groups, log.records, define().Group())
+	}
+}
+
+// A callback that returns nil deletes its key: the changelog gets a
+// tombstone, the local table forgets the key, and a later message for it
+// counts from nothing, whether the processor restarts on its local table
+// or recovers the table from the changelog.
+func TestDeleteWritesATombstone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a broker and a processor")
+	}
+	const keys, n = 4, 50
+	kc := startBroker(t)
+	// The table's partition of a key is its input partition only when
+	// the input is partitioned as goka's emitters do; a recovery from the
+	// changelog depends on it.
+	cl := testutil.KafkaClient(t, kc, kgo.RecordPartitioner(kgo.StickyKeyPartitioner(kgo.SaramaCompatHasher(gokaHash))))
+	log := readChangelog(t, kc)
+	dir := t.TempDir()
+	round := func(dir string, want map[string]int64, gone ...string) {
+		t.Helper()
+		stop := run(t, kc, dir)
+		log.waitLatest(t, want, gone...)
+		waitCommitted(t, cl)
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	produce(t, cl, keys, n)
+	send(t, cl, "k1", "x", "k2", "x", "k3", "x")
+	round(dir, map[string]int64{"k0": n}, "k1", "k2", "k3")
+
+	// Restarted on its local table.
+	send(t, cl, "k1", "1")
+	round(dir, map[string]int64{"k0": n, "k1": 1}, "k2", "k3")
+
+	// Recovered from the changelog into an empty directory.
+	send(t, cl, "k0", "1", "k2", "1")
+	round(t.TempDir(), map[string]int64{"k0": n + 1, "k1": 1, "k2": 1}, "k3")
+}
+
+// gokaHash is goka's default hash of a key.
+func gokaHash(key []byte) uint32 {
+	h := goka.DefaultHasher()()
+	h.Write(key)
+	return h.Sum32()
+}
+
+// send writes the key and value pairs kv to the input, in order.
+func send(t *testing.T, cl *kgo.Client, kv ...string) {
+	t.Helper()
+	var rs []*kgo.Record
+	for i := 0; i+1 < len(kv); i += 2 {
+		rs = append(rs, &kgo.Record{Topic: string(input), Key: []byte(kv[i]), Value: []byte(kv[i+1])})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := cl.ProduceSync(ctx, rs...).FirstErr(); err != nil {
+		t.Fatal(err)
 	}
 }
