@@ -59,7 +59,7 @@ func startLifecycle(t *testing.T, kc kafkaconf.Config, dataDir string, opts life
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
-	if _, err := topics.Ensure(ctx, kc, processors.Topics(kitchen.Define(kitchen.DefaultConfig, time.Now))); err != nil {
+	if _, err := topics.Ensure(ctx, kc, processors.Topics(kitchen.Define(kitchen.DefaultConfig, time.Now).GroupGraph)); err != nil {
 		t.Fatalf("ensure topics: %v", err)
 	}
 

@@ -26,7 +26,9 @@ func addKitchenFlags(fs *flag.FlagSet, k *kitchen.Config, d kitchen.Config) {
 }
 
 // kitchenGraph is the kitchen's group graph, for topic provisioning.
-func kitchenGraph() *goka.GroupGraph { return kitchen.Define(kitchen.DefaultConfig, time.Now) }
+func kitchenGraph() *goka.GroupGraph {
+	return kitchen.Define(kitchen.DefaultConfig, time.Now).GroupGraph
+}
 
 // publishCatalog publishes the simulator's catalog to the restaurants
 // topic, so the restaurants orders are placed with have names.

@@ -4,7 +4,10 @@
 // ready order to delivered.
 //
 // Its timers are jobs in its group table, keyed by order_id, fired by a
-// visit of the table every TickInterval, so they survive a restart. It is
+// visit of the table every TickInterval, so they survive a restart. The
+// table is cached (processors/cache) and written every FlushInterval: no
+// one reads it but the kitchen, and a job is written two to five times in
+// its few seconds. It is
 // a simulator, not a service of record: it ignores changes older than
 // MaxAge (a kitchen started on an old topic does not replay history) and
 // gives up on a job after MaxAttempts requests the lifecycle ignored, so
@@ -22,6 +25,7 @@ import (
 
 	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/order"
+	"github.com/orderstream/orderstream/processors/cache"
 	"github.com/orderstream/orderstream/processors/exactly"
 	"github.com/orderstream/orderstream/processors/runner"
 	"github.com/orderstream/orderstream/processors/streams"
@@ -46,6 +50,10 @@ const (
 	RetryAfter = 5 * time.Second
 	// MaxAttempts is how often a job asks before it gives up.
 	MaxAttempts = 3
+	// FlushInterval is how often at most a partition of the table is
+	// written. A job set since the last flush is visited after the next
+	// one; after a crash the changes since the last flush are read again.
+	FlushInterval = TickInterval
 )
 
 // Config is how long the kitchens and couriers take: a uniformly random
@@ -82,16 +90,16 @@ type Job struct {
 // JobCodec encodes *Job.
 type JobCodec = jsoncodec.Codec[Job]
 
-// Define returns the kitchen group graph. now is the clock (time.Now in
-// production).
-func Define(cfg Config, now func() time.Time) *goka.GroupGraph {
-	k := &kitchen{cfg: cfg, now: now}
-	return goka.DefineGroup(Group,
+// Define returns the kitchen group graph, its table cached. now is the
+// clock (time.Now in production).
+func Define(cfg Config, now func() time.Time) runner.Graph {
+	k := &kitchen{cfg: cfg, now: now, table: cache.New[Job](cache.Interval(FlushInterval))}
+	return runner.Graph{GroupGraph: goka.DefineGroup(Group,
 		goka.Input(streams.Changes, new(streams.ChangeCodec), k.follow),
-		goka.Visitor(VisitFire, fire),
+		goka.Visitor(VisitFire, k.fire),
 		goka.Persist(new(JobCodec)),
 		goka.Output(streams.Requests, new(streams.RequestCodec)),
-	)
+	), Cache: k.table}
 }
 
 // Run runs the kitchen until ctx ends, firing due jobs every TickInterval.
@@ -100,24 +108,20 @@ func Run(ctx context.Context, rc runner.Config, cfg Config, logger *slog.Logger)
 		return fmt.Errorf("kitchen: %w", err)
 	}
 	visit := func(now time.Time) any { return now }
-	return runner.RunTended(ctx, rc, runner.Goka(Define(cfg, time.Now)), runner.Visits(VisitFire, TickInterval, visit, logger))
+	return runner.RunTended(ctx, rc, Define(cfg, time.Now), runner.Visits(VisitFire, TickInterval, visit, logger))
 }
 
 type kitchen struct {
-	cfg Config
-	now func() time.Time
+	cfg   Config
+	now   func() time.Time
+	table *cache.Table[Job]
 }
 
 func (k *kitchen) follow(ctx goka.Context, msg any) {
 	c := msg.(*streams.Change)
-	job, _ := ctx.Value().(*Job)
-	if next, ok := Plan(job, c, k.now(), k.cfg); ok {
-		if next == nil {
-			ctx.Delete()
-		} else {
-			ctx.SetValue(next)
-		}
-	}
+	k.table.Change(ctx, func(job *Job) (*Job, bool) {
+		return Plan(job, c, k.now(), k.cfg)
+	})
 }
 
 // Plan is the job after change c given the current job (nil if none):
@@ -152,18 +156,19 @@ func between(lo, hi time.Duration) time.Duration {
 
 // fire sends the request of a due job and schedules a retry, or drops the
 // job after MaxAttempts.
-func fire(ctx goka.Context, meta any) {
+func (k *kitchen) fire(ctx goka.Context, meta any) {
 	now, ok := meta.(time.Time)
-	job, _ := ctx.Value().(*Job)
-	if !ok || job == nil || job.Due.After(now) {
+	if !ok {
 		return
 	}
-	if job.Attempts >= MaxAttempts {
-		ctx.Delete()
-		return
-	}
-	ctx.Emit(streams.Requests, ctx.Key(), &streams.Request{OrderID: ctx.Key(), Status: job.Next, At: now})
-	job.Attempts++
-	job.Due = now.Add(RetryAfter)
-	ctx.SetValue(job)
+	k.table.Change(ctx, func(job *Job) (*Job, bool) {
+		switch {
+		case job == nil || job.Due.After(now):
+			return job, false
+		case job.Attempts >= MaxAttempts:
+			return nil, true
+		}
+		ctx.Emit(streams.Requests, ctx.Key(), &streams.Request{OrderID: ctx.Key(), Status: job.Next, At: now})
+		return &Job{Next: job.Next, Due: now.Add(RetryAfter), Attempts: job.Attempts + 1, Seq: job.Seq}, true
+	})
 }

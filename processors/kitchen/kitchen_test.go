@@ -84,7 +84,7 @@ func TestConfigValidate(t *testing.T) {
 // lifecycle never answers until the kitchen gives up.
 func TestKitchen(t *testing.T) {
 	tt := tester.New(t)
-	p := testutil.StartProcessor(t, tt, kitchen.Define(fixed, func() time.Time { return sec(1) }))
+	p := testutil.StartProcessor(t, tt, kitchen.Define(fixed, func() time.Time { return sec(1) }).GroupGraph)
 	requests := tt.NewQueueTracker(string(streams.Requests))
 	visit := func(at int) []streams.Request {
 		t.Helper()
