@@ -45,27 +45,42 @@ type DemoSoak struct {
 	// broker has compacted its topics with nothing flowing. Both are by
 	// top-level entry.
 	Running, Compacted []DirSize
+	// Records is the records on each topic at the end of the window,
+	// control records included: what an order costs the broker and its
+	// readers, by topic.
+	Records map[string]int64
+}
+
+// RecordsPerOrder is the records on all topics at the end of the window
+// per order placed.
+func (d DemoSoak) RecordsPerOrder() float64 {
+	var n int64
+	for _, r := range d.Records {
+		n += r
+	}
+	return countPer(n, d.Orders)
 }
 
 // BytesPerOrder is the compacted data directory per order placed.
-func (d DemoSoak) BytesPerOrder() float64 { return bytesPer(totalBytes(d.Compacted), d.Orders) }
+func (d DemoSoak) BytesPerOrder() float64 { return countPer(totalBytes(d.Compacted), d.Orders) }
 
 // GrowthPerOrder is the compacted data directory's growth since the demo
 // became ready per order placed meanwhile: without the fixed cost of
 // empty tables and logs, which a short run would spread over few orders.
 func (d DemoSoak) GrowthPerOrder() float64 {
-	return bytesPer(totalBytes(d.Compacted)-totalBytes(d.Start), d.Orders-d.StartOrders)
+	return countPer(totalBytes(d.Compacted)-totalBytes(d.Start), d.Orders-d.StartOrders)
 }
 
 // RunningBytesPerOrder is the data directory per order at the end of the
 // window.
-func (d DemoSoak) RunningBytesPerOrder() float64 { return bytesPer(totalBytes(d.Running), d.Orders) }
+func (d DemoSoak) RunningBytesPerOrder() float64 { return countPer(totalBytes(d.Running), d.Orders) }
 
-func bytesPer(b, n int64) float64 {
-	if n <= 0 {
+// countPer is n per order of orders, 0 without orders: bytes or records.
+func countPer(n, orders int64) float64 {
+	if orders <= 0 {
 		return 0
 	}
-	return float64(b) / float64(n)
+	return float64(n) / float64(orders)
 }
 
 // runDemo runs `orderstream demo --rate rate --data-dir DIR` as a child for
@@ -147,9 +162,10 @@ func runDemo(ctx context.Context, cfg Config, w io.Writer) (_ *DemoSoak, err err
 		return nil, err
 	}
 	res.RSSMax = max(res.RSSMax, res.RSS)
-	if res.Orders, err = placed(); err != nil {
-		return nil, err
+	if res.Records, err = watch.endOffsets(ctx); err != nil {
+		return nil, fmt.Errorf("end offsets: %w", err)
 	}
+	res.Orders = res.Records[string(order.Stream)]
 	client := httpClient(1)
 	defer client.CloseIdleConnections()
 	if res.Counted, err = statsOrders(ctx, client, httpAddr); err != nil {
@@ -188,8 +204,8 @@ func runDemo(ctx context.Context, cfg Config, w io.Writer) (_ *DemoSoak, err err
 	if res.Compacted, err = dirSizes(data); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(w, "  demo at %g orders/s for %v: %d orders; data dir %s when ready, %s at the end, %s compacted (%s/order, growth %s/order); RSS %s, peak %s\n",
-		res.Rate, res.Duration, res.Orders, sizeString(totalBytes(res.Start)), sizeString(totalBytes(res.Running)), sizeString(totalBytes(res.Compacted)),
+	fmt.Fprintf(w, "  demo at %g orders/s for %v: %d orders, %.1f records per order; data dir %s when ready, %s at the end, %s compacted (%s/order, growth %s/order); RSS %s, peak %s\n",
+		res.Rate, res.Duration, res.Orders, res.RecordsPerOrder(), sizeString(totalBytes(res.Start)), sizeString(totalBytes(res.Running)), sizeString(totalBytes(res.Compacted)),
 		bytesString(res.BytesPerOrder()), bytesString(res.GrowthPerOrder()), mib(res.RSS), mib(res.HWM))
 	return res, nil
 }

@@ -3,6 +3,8 @@ package bench
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -36,7 +38,22 @@ func (r Report) printSeparate(w io.Writer) {
 			sizeString(totalBytes(d.Start)), sizeString(totalBytes(d.Running)), bytesString(d.RunningBytesPerOrder()),
 			sizeString(totalBytes(d.Compacted)), bytesString(d.BytesPerOrder()), sizesString(d.Compacted, d.Orders))
 		fmt.Fprintf(w, "\t  RSS\t%s, peak %s\tVmRSS at the end, VmHWM\n", mib(d.RSS), mib(d.HWM))
+		fmt.Fprintf(w, "\t  records per order, all topics\t%.1f\t%s\n", d.RecordsPerOrder(), recordsString(d.Records, d.Orders))
 	}
+}
+
+// recordsString is each topic's records per order, most first.
+func recordsString(records map[string]int64, orders int64) string {
+	topics := slices.Collect(maps.Keys(records))
+	slices.Sort(topics)
+	slices.SortStableFunc(topics, func(a, b string) int { return int(records[b] - records[a]) })
+	parts := make([]string, 0, len(topics))
+	for _, t := range topics {
+		if records[t] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %.2f", t, countPer(records[t], orders)))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // printSeparateNotes says how the separate-process scenarios measure.
@@ -109,7 +126,7 @@ func sizeString(b int64) string {
 func sizesString(sizes []DirSize, orders int64) string {
 	out := make([]string, len(sizes))
 	for i, s := range sizes {
-		out[i] = fmt.Sprintf("%s %s", s.Name, bytesString(bytesPer(s.Bytes, orders)))
+		out[i] = fmt.Sprintf("%s %s", s.Name, bytesString(countPer(s.Bytes, orders)))
 	}
 	return strings.Join(out, ", ")
 }

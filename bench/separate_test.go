@@ -92,6 +92,9 @@ func TestRunSeparateProcesses(t *testing.T) {
 		if d.Orders <= 0 || d.HWM <= 0 || d.RSS <= 0 || totalBytes(d.Compacted) <= 0 {
 			t.Errorf("demo: %d orders, RSS %d, peak %d, compacted %d bytes", d.Orders, d.RSS, d.HWM, totalBytes(d.Compacted))
 		}
+		if d.Records["orders"] != d.Orders || d.RecordsPerOrder() <= 1 {
+			t.Errorf("demo: %d orders, records by topic %v", d.Orders, d.Records)
+		}
 		if !slices.ContainsFunc(d.Compacted, func(s DirSize) bool { return s.Name == "broker" && s.Bytes > 0 }) {
 			t.Errorf("demo data dir %+v: no broker directory", d.Compacted)
 		}
