@@ -1,7 +1,8 @@
 // Package cache is a record cache for goka group tables, as Kafka Streams
 // caches its state stores: a callback updates the decoded value kept in
 // memory, and the table (local storage and changelog) is written with the
-// latest value of each changed key once per flush, not once per message.
+// latest value of each changed key once per flush, not once per message;
+// a key updated to no value is deleted, a tombstone in the changelog.
 // The messages behind a flush are committed only after its changelog
 // records are acknowledged, so a crash loses nothing that was committed.
 //
@@ -138,10 +139,10 @@ func (t *Table[T]) Update(ctx goka.Context, fn func(v *T) *T) {
 }
 
 // Change is Update for a callback that may leave the value as it was: fn
-// returns the new value (nil deletes the key) and whether it is one. An unchanged value is not
-// written, and the message's commit does not wait for a flush; a value
-// read from the local table for it stays cached, for the key's next
-// message. fn must not change the value it is given unless it reports a
+// returns the new value (nil deletes the key) and whether it is one. An
+// unchanged value is not written, and the message's commit does not wait
+// for a flush; a value read from the local table for it stays cached, for
+// the key's next message. fn must not change the value it is given unless it reports a
 // change.
 func (t *Table[T]) Change(ctx goka.Context, fn func(v *T) (next *T, changed bool)) {
 	p := t.partition(ctx)
