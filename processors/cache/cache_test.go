@@ -19,6 +19,7 @@ import (
 
 	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/internal/kafkaconf"
+	"github.com/orderstream/orderstream/internal/kgoconf"
 	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/internal/topics"
 	"github.com/orderstream/orderstream/processors/cache"
@@ -77,11 +78,7 @@ func produce(t *testing.T, cl *kgo.Client, keys, n int) {
 			rs = append(rs, &kgo.Record{Topic: string(input), Key: fmt.Appendf(nil, "k%d", k), Value: fmt.Appendf(nil, "%d", i)})
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := cl.ProduceSync(ctx, rs...).FirstErr(); err != nil {
-		t.Fatal(err)
-	}
+	write(t, cl, rs...)
 }
 
 // run runs the group until stop is called, which returns Run's error.
@@ -354,11 +351,7 @@ func TestUnchangedIsNotWritten(t *testing.T) {
 		}
 		rs = append(rs, &kgo.Record{Topic: string(input), Key: []byte("idle"), Value: []byte("-")})
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := cl.ProduceSync(ctx, rs...).FirstErr(); err != nil {
-		t.Fatal(err)
-	}
+	write(t, cl, rs...)
 	stop := run(t, kc, t.TempDir())
 	log.waitSum(t, keys*n)
 	waitCommitted(t, cl)
@@ -449,7 +442,7 @@ func TestDeleteWritesATombstone(t *testing.T) {
 	// The table's partition of a key is its input partition only when
 	// the input is partitioned as goka's emitters do; a recovery from the
 	// changelog depends on it.
-	cl := testutil.KafkaClient(t, kc, kgo.RecordPartitioner(kgo.StickyKeyPartitioner(kgo.SaramaCompatHasher(gokaHash))))
+	cl := testutil.KafkaClient(t, kc, kgo.RecordPartitioner(kgoconf.GokaPartitioner()))
 	log := readChangelog(t, kc)
 	dir := t.TempDir()
 	round := func(dir string, want map[string]int64, gone ...string) {
@@ -475,11 +468,14 @@ func TestDeleteWritesATombstone(t *testing.T) {
 	round(t.TempDir(), map[string]int64{"k0": n + 1, "k1": 1, "k2": 1}, "k3")
 }
 
-// gokaHash is goka's default hash of a key.
-func gokaHash(key []byte) uint32 {
-	h := goka.DefaultHasher()()
-	h.Write(key)
-	return h.Sum32()
+// write produces rs and waits for their acknowledgements.
+func write(t *testing.T, cl *kgo.Client, rs ...*kgo.Record) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := cl.ProduceSync(ctx, rs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // send writes the key and value pairs kv to the input, in order.
@@ -489,9 +485,5 @@ func send(t *testing.T, cl *kgo.Client, kv ...string) {
 	for i := 0; i+1 < len(kv); i += 2 {
 		rs = append(rs, &kgo.Record{Topic: string(input), Key: []byte(kv[i]), Value: []byte(kv[i+1])})
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := cl.ProduceSync(ctx, rs...).FirstErr(); err != nil {
-		t.Fatal(err)
-	}
+	write(t, cl, rs...)
 }
