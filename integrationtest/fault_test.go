@@ -21,6 +21,7 @@ import (
 	"github.com/orderstream/orderstream/internal/kafkacluster"
 
 	"github.com/orderstream/orderstream/internal/testutil"
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // Bounds of TestFaultInjection.
@@ -30,6 +31,10 @@ const (
 	// faultVerifyTimeout bounds the wait of `orderstream verify` for the
 	// processors to catch up after the chaos.
 	faultVerifyTimeout = 3 * time.Minute
+	// faultPurgeInterval is how often the processor instances purge the
+	// handoffs: far more often than by default, so that purges meet every
+	// fault.
+	faultPurgeInterval = 5 * time.Second
 )
 
 // TestFaultInjection runs the system as separate processes, as deployed:
@@ -161,8 +166,8 @@ func testFaultInjection(t *testing.T, seed uint64, bin, dir, logs string, fb fau
 		t.Fatalf("orderstream topics: %v\n%s", err, out)
 	}
 	procs := []*osProc{
-		newProc(t, bin, logs, "process-1", "process", "--brokers", addr, "--data-dir", filepath.Join(dir, "p1"), "--http", ""),
-		newProc(t, bin, logs, "process-2", "process", "--brokers", addr, "--data-dir", filepath.Join(dir, "p2"), "--http", ""),
+		newProc(t, bin, logs, "process-1", "process", "--brokers", addr, "--data-dir", filepath.Join(dir, "p1"), "--http", "", "--purge-interval", faultPurgeInterval.String()),
+		newProc(t, bin, logs, "process-2", "process", "--brokers", addr, "--data-dir", filepath.Join(dir, "p2"), "--http", "", "--purge-interval", faultPurgeInterval.String()),
 	}
 	for _, p := range procs {
 		p.start()
@@ -284,6 +289,8 @@ func testFaultInjection(t *testing.T, seed uint64, bin, dir, logs string, fb fau
 
 	// The dead-letter topic holds each malformed record exactly once.
 	checkFaultDLQ(t, fb.seeds()[0], feed.malformed)
+	// The handoffs were purged all along, and verify found nothing amiss.
+	checkPurged(t, fb.seeds()[0])
 
 	// The views, in their own process, show every distinct order once.
 	waitFor(t, nil, "the API to count every order", func() (string, bool) {
@@ -346,6 +353,39 @@ func checkFaultDLQ(t *testing.T, addr string, malformed map[string]bool) {
 	for k := range dead {
 		if !malformed[k] {
 			t.Errorf("dead letter %q was not written as a malformed record", k)
+		}
+	}
+}
+
+// checkPurged requires every handoff stream to have been purged: its start
+// offsets moved.
+func checkPurged(t *testing.T, addr string) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var names []string
+	for _, h := range streams.Handoffs {
+		names = append(names, string(h))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	starts, err := kadm.NewClient(cl).ListStartOffsets(ctx, names...)
+	if err != nil {
+		t.Fatalf("start offsets of the handoffs: %v", err)
+	}
+	for _, topic := range names {
+		var purged int64
+		at := map[int32]int64{}
+		for p, o := range starts[topic] {
+			purged += max(o.Offset, 0)
+			at[p] = o.Offset
+		}
+		t.Logf("%s: start offsets %v", topic, at)
+		if purged == 0 {
+			t.Errorf("%s: nothing purged, with --purge-interval %v", topic, faultPurgeInterval)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/lovoo/goka"
 
 	"github.com/orderstream/orderstream/catalog"
+	"github.com/orderstream/orderstream/internal/purge"
 	"github.com/orderstream/orderstream/internal/supervise"
 	"github.com/orderstream/orderstream/internal/topics"
 	"github.com/orderstream/orderstream/processors/global"
@@ -21,6 +23,7 @@ import (
 	"github.com/orderstream/orderstream/processors/lifecycle"
 	"github.com/orderstream/orderstream/processors/restaurant"
 	"github.com/orderstream/orderstream/processors/runner"
+	"github.com/orderstream/orderstream/processors/streams"
 	"github.com/orderstream/orderstream/processors/user"
 )
 
@@ -117,10 +120,32 @@ func Graphs() []*goka.GroupGraph {
 
 // Topics lists every topic the processors use, and those of extra, for
 // provisioning: the topics of their graphs and the catalog, which the
-// lifecycle reads beside its graph.
+// lifecycle reads beside its graph. The handoffs are marked purged.
 func Topics(extra ...*goka.GroupGraph) []topics.Spec {
 	readers := goka.DefineGroup("catalog-readers", goka.Lookup(catalog.Table, new(catalog.Codec)))
-	return topics.FromGraphs(append(append(Graphs(), extra...), readers)...)
+	specs := topics.FromGraphs(append(append(Graphs(), extra...), readers)...)
+	for i, s := range specs {
+		specs[i].Purged = !s.Table && slices.Contains(streams.Handoffs, goka.Stream(s.Name))
+	}
+	return specs
+}
+
+// Handoffs returns streams.Handoffs, each with the groups of the system
+// that read it: what process purges. A stream no group reads is never
+// purged.
+func Handoffs() []purge.Stream {
+	graphs := Graphs()
+	var out []purge.Stream
+	for _, h := range streams.Handoffs {
+		s := purge.Stream{Topic: string(h)}
+		for _, g := range graphs {
+			if slices.ContainsFunc(g.InputStreams(), func(e goka.Edge) bool { return e.Topic() == string(h) }) {
+				s.Readers = append(s.Readers, string(g.Group()))
+			}
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // Names lists the processors' names.

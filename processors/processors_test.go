@@ -13,6 +13,7 @@ import (
 
 	"github.com/lovoo/goka/tester"
 
+	"github.com/orderstream/orderstream/internal/purge"
 	"github.com/orderstream/orderstream/internal/testutil"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors"
@@ -54,6 +55,28 @@ func TestAll(t *testing.T) {
 		if (p.Name() == "lifecycle") != (p.Tend != nil) {
 			t.Errorf("with a retention, %s has Tend %v", p.Name(), p.Tend != nil)
 		}
+	}
+}
+
+// TestHandoffs: the streams process purges are read by one group each,
+// and are provisioned as purged; no other topic is.
+func TestHandoffs(t *testing.T) {
+	want := []purge.Stream{
+		{Topic: string(streams.ByRestaurant), Readers: []string{string(restaurant.Group)}},
+		{Topic: string(streams.ByUser), Readers: []string{string(user.Group)}},
+		{Topic: string(streams.Deltas), Readers: []string{string(global.Group)}},
+	}
+	if got := processors.Handoffs(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Handoffs() = %v, want %v", got, want)
+	}
+	var purged []string
+	for _, s := range processors.Topics() {
+		if s.Purged {
+			purged = append(purged, s.Name)
+		}
+	}
+	if want := []string{"global-deltas", "placed-by-user", "status-by-restaurant"}; !reflect.DeepEqual(purged, want) {
+		t.Errorf("topics provisioned as purged: %v, want %v", purged, want)
 	}
 }
 

@@ -115,7 +115,11 @@ func runDemo(ctx context.Context, e *env, c *demoConfig) (err error) {
 	}
 	// Consumer lag of the groups, per partition, every few seconds.
 	lag := func(ctx context.Context, _ *views.Handler) error { return runLag(ctx, kc, m, e.logger) }
-	sidecars := []sidecar{runProcessors, lag}
+	// Purge of the consumed records of the internal streams.
+	purged := func(ctx context.Context, _ *views.Handler) error {
+		return runPurge(ctx, kc, c.purgeInterval, m, e.logger)
+	}
+	sidecars := []sidecar{runProcessors, lag, purged}
 
 	// Relay: notifications to RabbitMQ, with --amqp-url.
 	if c.relay.url != "" {

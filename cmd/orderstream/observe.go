@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/lovoo/goka"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -12,6 +13,7 @@ import (
 	"github.com/orderstream/orderstream/internal/kafkaconf"
 	"github.com/orderstream/orderstream/internal/kgoconf"
 	"github.com/orderstream/orderstream/internal/metrics"
+	"github.com/orderstream/orderstream/internal/purge"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors"
 	"github.com/orderstream/orderstream/processors/ingest"
@@ -34,6 +36,32 @@ func runLag(ctx context.Context, kc kafkaconf.Config, m *metrics.Metrics, logger
 	}
 	defer cl.Close()
 	return m.RunLag(ctx, kadm.NewClient(cl), processors.Names(), logger.With("component", "lag"))
+}
+
+// runPurge deletes the records of the internal streams between the
+// processors once every group reading them has committed past them
+// (internal/purge), every interval until ctx ends, counting them in m; an
+// interval of zero purges nothing. Every process does it, whichever
+// processors it runs (--only): the offsets come from the broker, and a
+// purge that finds nothing to delete costs a few small requests.
+func runPurge(ctx context.Context, kc kafkaconf.Config, interval time.Duration, m *metrics.Metrics, logger *slog.Logger) error {
+	if interval == 0 {
+		return nil
+	}
+	opts, err := kgoconf.Options(kc)
+	if err != nil {
+		return fmt.Errorf("purge: %w", err)
+	}
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return fmt.Errorf("purge: create client: %w", err)
+	}
+	defer cl.Close()
+	streams := processors.Handoffs()
+	for _, s := range streams {
+		m.Purged(s.Topic, 0)
+	}
+	return purge.Run(ctx, kadm.NewClient(cl), streams, interval, m.Purged, logger.With("component", "purge"))
 }
 
 // observed adds to rc what the metrics need of the processors: the table

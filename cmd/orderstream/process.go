@@ -14,6 +14,7 @@ import (
 
 	"github.com/orderstream/orderstream/internal/httpjson"
 	"github.com/orderstream/orderstream/internal/metrics"
+	"github.com/orderstream/orderstream/internal/purge"
 	"github.com/orderstream/orderstream/internal/topics"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors"
@@ -43,6 +44,7 @@ type settings struct {
 	capacity      int
 	retention     time.Duration
 	acceptTimeout time.Duration
+	purgeInterval time.Duration
 }
 
 // Defaults of the settings in process; demo retires orders sooner.
@@ -56,6 +58,8 @@ func (s *settings) addFlags(fs *flag.FlagSet, retention time.Duration) {
 	fs.DurationVar(&s.retention, "audit-retention", retention, "how long a finished order stays in the audit table (0 = for ever)")
 	fs.DurationVar(&s.acceptTimeout, "accept-timeout", lifecycle.DefaultAcceptTimeout,
 		"how long an order may stay accepted before it is cancelled with the reason \"not ready within ...\" (0 = for ever)")
+	fs.DurationVar(&s.purgeInterval, "purge-interval", purge.Interval,
+		"how often the records of the internal streams between processors that every group reading them has committed past are deleted (0 = never: they stay for their 7-day retention)")
 }
 
 // config validates s and returns the processors' configuration.
@@ -68,6 +72,9 @@ func (s *settings) config(m *metrics.Metrics, logger *slog.Logger) (processors.C
 	}
 	if s.acceptTimeout < 0 {
 		return processors.Config{}, fmt.Errorf("--accept-timeout %v: want 0 or more", s.acceptTimeout)
+	}
+	if s.purgeInterval < 0 {
+		return processors.Config{}, fmt.Errorf("--purge-interval %v: want 0 or more", s.purgeInterval)
 	}
 	return processors.Config{
 		Hooks:          processorHooks(m, logger),
@@ -119,6 +126,8 @@ func runProcess(ctx context.Context, e *env, c *processConfig) error {
 	g.Go(func() error { return processors.Run(ctx, rc, procs) })
 	// Consumer lag of the groups, per partition, every few seconds.
 	g.Go(func() error { return runLag(ctx, kc, m, e.logger) })
+	// Purge of the consumed records of the internal streams.
+	g.Go(func() error { return runPurge(ctx, kc, c.purgeInterval, m, e.logger) })
 	// Relay: notifications to RabbitMQ, with --amqp-url.
 	g.Go(func() error { return c.relay.run(ctx, kc, m.Registry(), sup, e.logger) })
 	// Operations endpoint: metrics and probes.

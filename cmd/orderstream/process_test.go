@@ -44,6 +44,7 @@ func TestSettings(t *testing.T) {
 		{settings{capacity: 1}, ""},
 		{settings{capacity: 0}, "--capacity 0: want at least 1"},
 		{settings{capacity: 5, retention: -time.Second}, "--audit-retention -1s: want 0 or more"},
+		{settings{capacity: 5, purgeInterval: -time.Second}, "--purge-interval -1s: want 0 or more"},
 	}
 	for _, tc := range tests {
 		cfg, err := tc.s.config(metrics.New(), slog.New(slog.DiscardHandler))

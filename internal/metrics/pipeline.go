@@ -26,8 +26,11 @@ type pipeline struct {
 	// they wrote.
 	CacheFlushes        *prometheus.CounterVec
 	CacheFlushedRecords *prometheus.CounterVec
-	buildInfo           *prometheus.GaugeVec
-	lag                 *lagCollector
+	// PurgedRecords counts the records of internal streams deleted once
+	// consumed (internal/purge), by topic.
+	PurgedRecords *prometheus.CounterVec
+	buildInfo     *prometheus.GaugeVec
+	lag           *lagCollector
 }
 
 func newPipeline() pipeline {
@@ -47,6 +50,11 @@ func newPipeline() pipeline {
 			Name:      "table_cache_flushed_records_total",
 			Help:      "Table records the flushes of a group's table cache wrote (one per changed key per flush).",
 		}, []string{"group"}),
+		PurgedRecords: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace,
+			Name:      "stream_purged_records_total",
+			Help:      "Records of an internal stream deleted from the broker once every group reading it had committed past them.",
+		}, []string{"topic"}),
 		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: Namespace,
 			Name:      "build_info",
@@ -64,7 +72,7 @@ func (m *Metrics) registerPipeline() {
 	}
 	bi := buildinfo.Get()
 	m.buildInfo.WithLabelValues(bi.Version, bi.Revision, bi.GoVersion).Set(1)
-	m.registry.MustRegister(m.IngestTransactions, m.CacheFlushes, m.CacheFlushedRecords, m.buildInfo, m.lag)
+	m.registry.MustRegister(m.IngestTransactions, m.CacheFlushes, m.CacheFlushedRecords, m.PurgedRecords, m.buildInfo, m.lag)
 }
 
 // IngestEnded counts one ingest transaction: its outcome, and, if it
@@ -94,4 +102,9 @@ func (m *Metrics) CacheFlushed(group string, records int, err error) {
 	}
 	m.CacheFlushes.WithLabelValues(group, outcome).Inc()
 	m.CacheFlushedRecords.WithLabelValues(group).Add(float64(records))
+}
+
+// Purged counts records purged from topic; zero makes its series exist.
+func (m *Metrics) Purged(topic string, records int64) {
+	m.PurgedRecords.WithLabelValues(topic).Add(float64(records))
 }

@@ -27,7 +27,8 @@ const (
 
 // Ensure creates every topic of specs that does not exist yet, with
 // cfg.Partitions partitions, cfg.Replication replicas and the spec's
-// cleanup policy (streams also with retention kafkaconf.StreamRetention),
+// cleanup policy (streams also with retention kafkaconf.StreamRetention,
+// purged ones with short segments),
 // and leaves existing topics alone. It returns what the broker has for
 // every spec, in spec order.
 //
@@ -204,6 +205,10 @@ func detail(cfg kafkaconf.Config, s Spec) *sarama.TopicDetail {
 	entries := map[string]*string{"cleanup.policy": ptr(s.Policy())}
 	if !s.Table {
 		entries["retention.ms"] = ptr(strconv.FormatInt(kafkaconf.StreamRetention.Milliseconds(), 10))
+	}
+	if s.Purged {
+		entries["segment.bytes"] = ptr(strconv.Itoa(PurgedSegmentBytes))
+		entries["segment.ms"] = ptr(strconv.FormatInt(PurgedSegmentAge.Milliseconds(), 10))
 	}
 	return &sarama.TopicDetail{
 		NumPartitions:     int32(cfg.Partitions),

@@ -18,7 +18,7 @@ import (
 
 var specs = []Spec{
 	{Name: "orders"},
-	{Name: "orders-by-id"},
+	{Name: "orders-by-id", Purged: true},
 	{Name: "registry-table", Table: true},
 	{Name: "user-table", Table: true},
 }
@@ -167,6 +167,8 @@ func TestEnsureCreatesConfigs(t *testing.T) {
 		want  map[string]string
 	}{
 		{"orders", map[string]string{"cleanup.policy": "delete", "retention.ms": retention}},
+		{"orders-by-id", map[string]string{"cleanup.policy": "delete", "retention.ms": retention,
+			"segment.bytes": strconv.Itoa(PurgedSegmentBytes), "segment.ms": strconv.FormatInt(PurgedSegmentAge.Milliseconds(), 10)}},
 		{"registry-table", map[string]string{"cleanup.policy": "compact"}},
 	} {
 		got := map[string]string{}

@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/lovoo/goka"
 )
@@ -27,7 +28,22 @@ type Spec struct {
 	// Table marks a goka table topic: compacted, and recovered in full by
 	// every processor or view that reads it. Anything else is a stream.
 	Table bool
+	// Purged marks a stream whose records are deleted once the groups
+	// reading it have consumed them (internal/purge). It is created with
+	// short segments (PurgedSegmentBytes, PurgedSegmentAge), since a
+	// broker frees the disk of whole segments only.
+	Purged bool
 }
+
+// The segments of a purged stream. A broker frees a segment once every
+// record in it is purged, so the smaller, the sooner: 1 MiB is the least
+// Kafka allows, and the embedded broker rolls segments by size only; on
+// Kafka a quiet stream also rolls after PurgedSegmentAge (Kafka Streams'
+// segment.ms for its repartition topics).
+const (
+	PurgedSegmentBytes = 1 << 20
+	PurgedSegmentAge   = 10 * time.Minute
+)
 
 // Policy returns the cleanup policy s is created with.
 func (s Spec) Policy() string {

@@ -158,6 +158,13 @@ type NotificationCodec = jsoncodec.Codec[Notification]
 // global statistics, keyed by ShardKey: the global processor's input.
 const Deltas goka.Stream = "global-deltas"
 
+// Handoffs are the internal streams that only hand records from one
+// processor to the next. Once every group reading one has committed past a
+// record, nothing reads it again: process purges them (internal/purge), as
+// Kafka Streams purges its repartition topics. Requests is internal too but
+// kept for its retention, since verify replays it.
+var Handoffs = []goka.Stream{ByRestaurant, ByUser, Deltas}
+
 // Delta is one event's contribution, sent by the processor that owns the
 // order's restaurant or user: a placed order, or a change of its status.
 // Seq is the identity the shard deduplicates by: the position, on the
