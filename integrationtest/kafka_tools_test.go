@@ -6,13 +6,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/orderstream/orderstream/internal/broker"
 	"github.com/orderstream/orderstream/internal/kafkacluster"
+	"github.com/orderstream/orderstream/internal/topics"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors"
+	"github.com/orderstream/orderstream/processors/streams"
 	"github.com/orderstream/orderstream/views"
 )
 
@@ -25,15 +29,27 @@ const (
 )
 
 // TestKafkaConsoleTools runs the seed assignment's commands, Kafka's own
-// tools from the jars, against the system on Apache Kafka: kafka-topics
-// --list shows every topic; orders typed into kafka-console-producer are
-// counted (a valid one) and dead-lettered (a malformed one);
-// kafka-console-consumer shows the order's status changes on order-status
-// and the malformed line, with its reason, on orders-dlq.
+// tools from the jars, against the system on both brokers: kafka-topics
+// --list shows every topic, and --describe a handoff's partitions and
+// segments; orders typed into kafka-console-producer are counted (a valid
+// one) and dead-lettered (a malformed one); kafka-console-consumer shows
+// the order's status changes on order-status and the malformed line, with
+// its reason, on orders-dlq.
 func TestKafkaConsoleTools(t *testing.T) {
 	skipShort(t)
-	c := startKafka(t, 1, kafkacluster.Config{})
-	addr := c.Bootstrap()[0]
+	requireKafka(t)
+	onBrokers(t, broker.Config{}, testKafkaConsoleTools)
+}
+
+func testKafkaConsoleTools(t *testing.T, addr string) {
+	java, err := kafkacluster.Java()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := kafkacluster.Classpath()
+	if err != nil {
+		t.Fatal(err)
+	}
 	kc := kafkaConfig(addr)
 	ensureTopics(t, kc)
 	logger := newLogger(t)
@@ -45,7 +61,7 @@ func TestKafkaConsoleTools(t *testing.T) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		cmd := c.Command(ctx, class, args...)
+		cmd := kafkacluster.ToolCommand(ctx, java, cp, class, args...)
 		cmd.Stdin = strings.NewReader(stdin)
 		var out, errb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errb
@@ -60,6 +76,15 @@ func TestKafkaConsoleTools(t *testing.T) {
 	for _, s := range processors.Topics() {
 		if !slices.Contains(listed, s.Name) {
 			t.Errorf("kafka-topics --list does not list %s: %v", s.Name, listed)
+		}
+	}
+
+	// kafka-topics.sh --describe, which the embedded broker once answered
+	// in a way Kafka's admin client could not read.
+	described := tool("", toolTopics, "--bootstrap-server", addr, "--describe", "--topic", string(streams.ByRestaurant))
+	for _, want := range []string{"PartitionCount: 3", "segment.bytes=" + strconv.Itoa(topics.PurgedSegmentBytes), "Partition: 2\tLeader: "} {
+		if !strings.Contains(described, want) {
+			t.Errorf("kafka-topics --describe --topic %s shows no %q:\n%s", streams.ByRestaurant, want, described)
 		}
 	}
 

@@ -18,6 +18,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
 
 	"github.com/orderstream/orderstream/internal/kafkaconf"
 )
@@ -139,6 +141,7 @@ func Start(cfg Config) (*Broker, error) {
 		kfake.ListenFn(listenFn),
 		kfake.DefaultNumPartitions(kafkaconf.DefaultPartitions),
 		kfake.WithLogger(slogLogger{l: logger, errs: saveErrs}),
+		kfake.MaxVersions(advertised()),
 		// kfake's own cleaner would compact without the journal
 		// (journal.go): compactLoop is the only cleaner.
 		kfake.BrokerConfigs(map[string]string{
@@ -272,4 +275,17 @@ func (b *Broker) compact() {
 	if err := removeJournal(b.dataDir); err != nil {
 		b.logger.Error("remove the compaction journal", "err", err)
 	}
+}
+
+// advertised is what the broker answers ApiVersions with: what kfake
+// implements of Kafka's stable versions (its default features), less
+// DescribeTopicPartitions (key 75). kfake answers that with a null list of
+// eligible leader replicas, where Kafka sends an empty one, and Kafka's
+// admin client (kafka-topics --describe, GetOffsetShell) fails on it with a
+// NullPointerException; without the key it describes topics through
+// Metadata, as it does with brokers before 3.8.
+func advertised() *kversion.Versions {
+	v := kversion.Stable()
+	v.SetMaxKeyVersion(kmsg.DescribeTopicPartitions.Int16(), -1)
+	return v
 }
