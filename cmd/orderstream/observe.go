@@ -26,16 +26,24 @@ import (
 // figures come from the broker, so a stopped group shows its lag growing on
 // the replicas that still run.
 func runLag(ctx context.Context, kc kafkaconf.Config, m *metrics.Metrics, logger *slog.Logger) error {
+	return withAdmin(kc, "consumer lag", func(adm *kadm.Client) error {
+		return m.RunLag(ctx, adm, processors.Names(), logger.With("component", "lag"))
+	})
+}
+
+// withAdmin runs f with an admin client of its own on kc, closed when f
+// returns; what names the work in errors.
+func withAdmin(kc kafkaconf.Config, what string, f func(*kadm.Client) error) error {
 	opts, err := kgoconf.Options(kc)
 	if err != nil {
-		return fmt.Errorf("consumer lag: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
-		return fmt.Errorf("consumer lag: create client: %w", err)
+		return fmt.Errorf("%s: create client: %w", what, err)
 	}
 	defer cl.Close()
-	return m.RunLag(ctx, kadm.NewClient(cl), processors.Names(), logger.With("component", "lag"))
+	return f(kadm.NewClient(cl))
 }
 
 // runPurge deletes the records of the internal streams between the
@@ -48,20 +56,13 @@ func runPurge(ctx context.Context, kc kafkaconf.Config, interval time.Duration, 
 	if interval == 0 {
 		return nil
 	}
-	opts, err := kgoconf.Options(kc)
-	if err != nil {
-		return fmt.Errorf("purge: %w", err)
-	}
-	cl, err := kgo.NewClient(opts...)
-	if err != nil {
-		return fmt.Errorf("purge: create client: %w", err)
-	}
-	defer cl.Close()
 	streams := processors.Handoffs()
 	for _, s := range streams {
 		m.Purged(s.Topic, 0)
 	}
-	return purge.Run(ctx, kadm.NewClient(cl), streams, interval, m.Purged, logger.With("component", "purge"))
+	return withAdmin(kc, "purge", func(adm *kadm.Client) error {
+		return purge.Run(ctx, adm, streams, interval, m.Purged, logger.With("component", "purge"))
+	})
 }
 
 // observed adds to rc what the metrics need of the processors: the table
