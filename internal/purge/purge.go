@@ -53,9 +53,8 @@ func (p Purged) Records(topic string) int64 {
 // last one its readers have all consumed (the lowest offset they have
 // committed, minus one). A partition that one of its readers has committed
 // nothing in is left alone: that group has not read it yet, or starts from
-// the oldest record. It returns what it deleted,
-// and every error met, joined; a partition that failed is left for the
-// next purge.
+// the oldest record. It returns what it deleted and every error met,
+// joined; a partition that failed is left for the next purge.
 func Once(ctx context.Context, adm *kadm.Client, streams []Stream) (Purged, error) {
 	topics := make([]string, 0, len(streams))
 	for _, s := range streams {
