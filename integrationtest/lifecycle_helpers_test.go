@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -171,11 +172,17 @@ func (s *lifecycleSystem) order(t *testing.T, id string) (views.OrderResponse, b
 // waitStatus waits until the order id has status want.
 func (s *lifecycleSystem) waitStatus(t *testing.T, id string, want string) views.OrderResponse {
 	t.Helper()
+	return s.waitStatusIn(t, id, order.Status(want))
+}
+
+// waitStatusIn waits until the order id has one of the statuses want.
+func (s *lifecycleSystem) waitStatusIn(t *testing.T, id string, want ...order.Status) views.OrderResponse {
+	t.Helper()
 	var o views.OrderResponse
-	waitFor(t, nil, fmt.Sprintf("order %s to be %s", id, want), func() (string, bool) {
+	waitFor(t, nil, fmt.Sprintf("order %s to be %v", id, want), func() (string, bool) {
 		var ok bool
 		o, ok = s.order(t, id)
-		return fmt.Sprintf("%+v", o), ok && string(o.Status) == want
+		return fmt.Sprintf("%+v", o), ok && slices.Contains(want, o.Status)
 	})
 	return o
 }

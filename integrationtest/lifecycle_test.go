@@ -95,12 +95,7 @@ func testOrderLifecycle(t *testing.T, addr string) {
 	}
 	var rejected []string
 	for _, id := range cs {
-		var o views.OrderResponse
-		waitFor(t, nil, "order "+id+" to be rejected or delivered", func() (string, bool) {
-			var ok bool
-			o, ok = sys.order(t, id)
-			return fmt.Sprintf("%+v", o), ok && (o.Status == order.StatusRejected || o.Status == order.StatusDelivered)
-		})
+		o := sys.waitStatusIn(t, id, order.StatusRejected, order.StatusDelivered)
 		if o.Status == order.StatusDelivered {
 			checkHistory(t, o, "placed", "accepted", "ready", "delivered")
 			continue
@@ -137,12 +132,7 @@ func testOrderLifecycle(t *testing.T, addr string) {
 		if cancelErr != nil || readyErr != nil || cancelCode != http.StatusAccepted && cancelCode != http.StatusConflict {
 			t.Fatalf("race %s: cancel %d %v, ready %v", id, cancelCode, cancelErr, readyErr)
 		}
-		var o views.OrderResponse
-		waitFor(t, nil, "race "+id+" to settle", func() (string, bool) {
-			var ok bool
-			o, ok = sys.order(t, id)
-			return fmt.Sprintf("%+v", o), ok && (o.Status == order.StatusCancelled || o.Status == order.StatusDelivered)
-		})
+		o := sys.waitStatusIn(t, id, order.StatusCancelled, order.StatusDelivered)
 		if o.Status == order.StatusCancelled {
 			checkHistory(t, o, "placed", "accepted", "cancelled")
 		} else {
