@@ -32,6 +32,14 @@ const (
 	// that died holds back the readers of its outputs (read_committed
 	// stops at the first open transaction) before the broker aborts it.
 	TransactionTimeout = 10 * time.Second
+	// TransactionInterval is the least time between the starts of two
+	// transactions: the orders that arrive meanwhile go in one. Every
+	// transaction costs the broker a produce, an offset commit, an end
+	// and a marker per partition, and hands each hop downstream a batch:
+	// at 1000 orders/s an unpaced loop (one transaction every ~6 ms)
+	// costs a quarter more CPU per order; at 50 orders/s the interval
+	// rarely holds an order back (BENCHMARKS.md, "Ingest's transactions").
+	TransactionInterval = 10 * time.Millisecond
 	// RetryBackoff is the pause before a new session after one failed.
 	RetryBackoff = time.Second
 	// EndTimeout bounds ending a transaction, also on shutdown.
@@ -132,7 +140,14 @@ func session(ctx context.Context, opts []kgo.Opt, h Hooks, logger *slog.Logger) 
 	// Close leaves the group, so that the others take over the
 	// partitions at once; an open transaction is aborted first.
 	defer sess.Close()
+	pace := time.NewTimer(0)
+	defer pace.Stop()
 	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-pace.C:
+		}
 		fetches := sess.PollRecords(ctx, MaxPollRecords)
 		if ctx.Err() != nil || fetches.IsClientClosed() {
 			return ctx.Err()
@@ -144,8 +159,10 @@ func session(ctx context.Context, opts []kgo.Opt, h Hooks, logger *slog.Logger) 
 			logger.Warn("consume", "topic", fe.Topic, "partition", fe.Partition, "err", fe.Err)
 		}
 		if fetches.NumRecords() == 0 {
+			pace.Reset(0)
 			continue
 		}
+		pace.Reset(TransactionInterval)
 		if err := transact(ctx, sess, fetches, h, logger); err != nil {
 			return err
 		}
@@ -166,6 +183,11 @@ func transact(ctx context.Context, sess *kgo.GroupTransactSession, fetches kgo.F
 		}
 		sess.Produce(ctx, out, promise.Promise())
 	})
+	// Every record of the poll is buffered: send them now, in one
+	// request, rather than after the producer's linger (franz-go's
+	// default, 10 ms), which each transaction would otherwise wait out.
+	// Flush fails only when ctx ends, which aborts the transaction below.
+	_ = sess.Client().Flush(ctx)
 	produceErr := promise.Err()
 	// Ending must not depend on ctx: an abort on shutdown is what lets
 	// the next owner of the partitions start without waiting for
