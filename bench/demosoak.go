@@ -49,7 +49,13 @@ type DemoSoak struct {
 	// control records included: what an order costs the broker and its
 	// readers, by topic.
 	Records map[string]int64
+	// CPU is the demo's user and system time from ready to the end of
+	// the window (the orders of GrowthPerOrder's window).
+	CPU time.Duration
 }
+
+// CPUPerOrder is CPU per order placed from ready to the end of the window.
+func (d DemoSoak) CPUPerOrder() time.Duration { return perOrder(d.CPU, d.Orders-d.StartOrders) }
 
 // RecordsPerOrder is the records on all topics at the end of the window
 // per order placed.
@@ -142,6 +148,10 @@ func runDemo(ctx context.Context, cfg Config, w io.Writer) (_ *DemoSoak, err err
 		return nil, err
 	}
 
+	cpu0, err := procCPU(demo.pid())
+	if err != nil {
+		return nil, err
+	}
 	end := time.Now().Add(cfg.Duration)
 	for time.Now().Before(end) {
 		select {
@@ -158,6 +168,11 @@ func runDemo(ctx context.Context, cfg Config, w io.Writer) (_ *DemoSoak, err err
 		}
 		res.RSSMax = max(res.RSSMax, rss)
 	}
+	cpu1, err := procCPU(demo.pid())
+	if err != nil {
+		return nil, err
+	}
+	res.CPU = cpu1 - cpu0
 	if res.RSS, res.HWM, err = procMemory(demo.pid()); err != nil {
 		return nil, err
 	}
@@ -204,8 +219,8 @@ func runDemo(ctx context.Context, cfg Config, w io.Writer) (_ *DemoSoak, err err
 	if res.Compacted, err = dirSizes(data); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(w, "  demo at %g orders/s for %v: %d orders, %.1f records per order; data dir %s when ready, %s at the end, %s compacted (%s/order, growth %s/order); RSS %s, peak %s\n",
+	fmt.Fprintf(w, "  demo at %g orders/s for %v: %d orders, %.1f records per order; data dir %s when ready, %s at the end, %s compacted (%s/order, growth %s/order); RSS %s, peak %s; CPU %s/order\n",
 		res.Rate, res.Duration, res.Orders, res.RecordsPerOrder(), sizeString(totalBytes(res.Start)), sizeString(totalBytes(res.Running)), sizeString(totalBytes(res.Compacted)),
-		bytesString(res.BytesPerOrder()), bytesString(res.GrowthPerOrder()), mib(res.RSS), mib(res.HWM))
+		bytesString(res.BytesPerOrder()), bytesString(res.GrowthPerOrder()), mib(res.RSS), mib(res.HWM), msf(res.CPUPerOrder()))
 	return res, nil
 }

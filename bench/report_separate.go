@@ -38,6 +38,7 @@ func (r Report) printSeparate(w io.Writer) {
 			sizeString(totalBytes(d.Start)), sizeString(totalBytes(d.Running)), bytesString(d.RunningBytesPerOrder()),
 			sizeString(totalBytes(d.Compacted)), bytesString(d.BytesPerOrder()), sizesString(d.Compacted, d.Orders))
 		fmt.Fprintf(w, "\t  RSS\t%s, peak %s\tVmRSS at the end, VmHWM\n", mib(d.RSS), mib(d.HWM))
+		fmt.Fprintf(w, "\t  CPU per order\t%s\tthe demo process's user and system time from ready to the end, per order placed meanwhile\n", msf(d.CPUPerOrder()))
 		fmt.Fprintf(w, "\t  records per order, all topics\t%.1f\t%s\n", d.RecordsPerOrder(), recordsString(d.Records, d.Orders))
 	}
 }
