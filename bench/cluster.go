@@ -206,6 +206,31 @@ func (c *cluster) endOffsets(ctx context.Context, topics ...string) (map[string]
 	return out, nil
 }
 
+// committedAll reports whether group has committed the end of every
+// partition of topic.
+func (c *cluster) committedAll(ctx context.Context, group, topic string) (bool, error) {
+	ends, err := c.admin.ListEndOffsets(ctx, topic)
+	if err != nil {
+		return false, err
+	}
+	if err := ends.Error(); err != nil {
+		return false, err
+	}
+	committed, err := c.admin.FetchOffsets(ctx, group)
+	if err != nil {
+		return false, err
+	}
+	if err := committed.Error(); err != nil {
+		return false, err
+	}
+	done := true
+	ends.Each(func(e kadm.ListedOffset) {
+		o, ok := committed.Lookup(topic, e.Partition)
+		done = done && ok && o.At >= e.Offset
+	})
+	return done, nil
+}
+
 // waitFor polls done every pollInterval until it reports true, fails, or
 // timeout passes.
 func waitFor(ctx context.Context, timeout time.Duration, what string, done func(context.Context) (bool, error)) error {
