@@ -53,10 +53,20 @@ const (
 // grows 25 KiB per order instead of 38; a cold catch-up pays 10-15% for
 // the smaller memtables, the steady state nothing measurable (BENCHMARKS.md,
 // "LevelDB sized for many small stores").
+//
+// A batch larger than the memtable (a recovery writes up to MaxBytes at a
+// time) goes through the journal and a memtable of its size, as smaller
+// ones do, rather than LevelDB's "large batch transaction", which waits
+// for the memtable's compaction and writes the batch into tables of
+// WriteBuffer each: with 1 MiB memtables that halved the speed of a cold
+// restore (BENCHMARKS.md, "Restoring through the journal"). A memtable
+// grown for a batch goes back to LevelDB's pool, which drops it within a
+// minute.
 var Options = &opt.Options{
-	Compression:        opt.NoCompression,
-	WriteBuffer:        1 << 20,
-	BlockCacheCapacity: 1 << 20,
+	Compression:                  opt.NoCompression,
+	WriteBuffer:                  1 << 20,
+	BlockCacheCapacity:           1 << 20,
+	DisableLargeBatchTransaction: true,
 }
 
 // offsetKey is where goka's LevelDB storage keeps the table offset; using
