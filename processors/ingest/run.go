@@ -140,33 +140,55 @@ func session(ctx context.Context, opts []kgo.Opt, h Hooks, logger *slog.Logger) 
 	// Close leaves the group, so that the others take over the
 	// partitions at once; an open transaction is aborted first.
 	defer sess.Close()
-	pace := time.NewTimer(0)
-	defer pace.Stop()
+	var started time.Time // when the last transaction started
 	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-pace.C:
+		// The first records of a transaction: as long as it takes.
+		fetches, err := poll(ctx, sess, MaxPollRecords, logger)
+		if err != nil || ctx.Err() != nil {
+			return errors.Join(err, ctx.Err())
 		}
-		fetches := sess.PollRecords(ctx, MaxPollRecords)
-		if ctx.Err() != nil || fetches.IsClientClosed() {
-			return ctx.Err()
-		}
-		for _, fe := range fetches.Errors() {
-			if permanent(fe.Err) {
-				return fmt.Errorf("consume %s/%d: %w", fe.Topic, fe.Partition, fe.Err)
+		// More until TransactionInterval after the last start. Each poll
+		// drains franz-go's buffered fetch, so that the next goes out at
+		// once: a record waits for at most one interval, not for the
+		// interval plus a fetch that was sent only when it ended.
+		deadline := started.Add(TransactionInterval)
+		for n := fetches.NumRecords(); n > 0 && n < MaxPollRecords && time.Until(deadline) > 0; n = fetches.NumRecords() {
+			pctx, cancel := context.WithDeadline(ctx, deadline)
+			more, err := poll(pctx, sess, MaxPollRecords-n, logger)
+			cancel()
+			if err != nil || ctx.Err() != nil {
+				return errors.Join(err, ctx.Err())
 			}
-			logger.Warn("consume", "topic", fe.Topic, "partition", fe.Partition, "err", fe.Err)
+			fetches = append(fetches, more...)
 		}
 		if fetches.NumRecords() == 0 {
-			pace.Reset(0)
 			continue
 		}
-		pace.Reset(TransactionInterval)
+		started = time.Now()
 		if err := transact(ctx, sess, fetches, h, logger); err != nil {
 			return err
 		}
 	}
+}
+
+// poll returns up to max records, or a consume error waiting does not cure.
+// A poll that ctx ends returns what it has, and no error, but for a closed
+// client.
+func poll(ctx context.Context, sess *kgo.GroupTransactSession, max int, logger *slog.Logger) (kgo.Fetches, error) {
+	fetches := sess.PollRecords(ctx, max)
+	if fetches.IsClientClosed() {
+		return nil, kgo.ErrClientClosed
+	}
+	for _, fe := range fetches.Errors() {
+		switch {
+		case errors.Is(fe.Err, context.DeadlineExceeded), errors.Is(fe.Err, context.Canceled):
+		case permanent(fe.Err):
+			return nil, fmt.Errorf("consume %s/%d: %w", fe.Topic, fe.Partition, fe.Err)
+		default:
+			logger.Warn("consume", "topic", fe.Topic, "partition", fe.Partition, "err", fe.Err)
+		}
+	}
+	return fetches, nil
 }
 
 // transact routes fetches in one transaction, with their offsets.
