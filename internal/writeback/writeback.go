@@ -60,8 +60,9 @@ const (
 // for the memtable's compaction and writes the batch into tables of
 // WriteBuffer each: with 1 MiB memtables that halved the speed of a cold
 // restore (BENCHMARKS.md, "Restoring through the journal"). A memtable
-// grown for a batch goes back to LevelDB's pool, which drops it within a
-// minute.
+// grown for a batch stays in use until it is full, and LevelDB's pool may
+// hand it out again: a store that restored large batches can keep two
+// memtables of up to MaxBytes instead of two of WriteBuffer.
 var Options = &opt.Options{
 	Compression:                  opt.NoCompression,
 	WriteBuffer:                  1 << 20,
