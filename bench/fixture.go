@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -17,6 +18,10 @@ import (
 	"github.com/orderstream/orderstream/processors/streams"
 	"github.com/orderstream/orderstream/processors/user"
 )
+
+// fixtureBatch is how many deltas of a shard the fixture puts in one
+// record of global-deltas.
+const fixtureBatch = 100
 
 // fixture is N simulated orders and, for each processor, its input as the
 // processor upstream would have written it: the same codecs, keys, goka
@@ -139,8 +144,24 @@ func (f *fixture) records(topic goka.Stream) ([]*kgo.Record, error) {
 			err = cmp(err, add(o.UserID, new(streams.PlacedCodec), &streams.Placed{Order: *o, Seq: f.seq[i]}))
 		}
 	case streams.Deltas:
+		// As the processors send them: each shard's deltas in order,
+		// in batches (of an interval's worth, there; of fixtureBatch
+		// here).
+		batches := map[string]*streams.DeltaBatch{}
 		for _, d := range f.deltas {
-			err = cmp(err, add(d.key, new(streams.DeltaCodec), d.value))
+			b := batches[d.key]
+			if b == nil {
+				b = new(streams.DeltaBatch)
+				batches[d.key] = b
+			}
+			b.Deltas = append(b.Deltas, *d.value)
+			if len(b.Deltas) == fixtureBatch {
+				err = cmp(err, add(d.key, new(streams.DeltaBatchCodec), b))
+				delete(batches, d.key)
+			}
+		}
+		for _, key := range slices.Sorted(maps.Keys(batches)) {
+			err = cmp(err, add(key, new(streams.DeltaBatchCodec), batches[key]))
 		}
 	default:
 		return nil, fmt.Errorf("no fixture for topic %s", topic)

@@ -8,6 +8,8 @@ import (
 
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/tester"
+
+	"github.com/orderstream/orderstream/processors/streams"
 )
 
 // StartProcessor runs g in tt until the test ends, and returns the
@@ -68,4 +70,15 @@ func Drain[V any](t testing.TB, q *tester.QueueTracker, key string) []V {
 		}
 		out = append(out, *v)
 	}
+}
+
+// DrainDeltas is Drain for the delta batches under key: their deltas, in
+// order, or nil if none.
+func DrainDeltas(t testing.TB, q *tester.QueueTracker, key string) []streams.Delta {
+	t.Helper()
+	var out []streams.Delta
+	for _, b := range Drain[streams.DeltaBatch](t, q, key) {
+		out = append(out, b.Deltas...)
+	}
+	return out
 }

@@ -183,7 +183,11 @@ func (t *Table[T]) partition(ctx goka.Context) *partition[T] {
 	}
 	t.parts[session] = p
 	go func() {
-		p.run(session)
+		// Flushes whenever there is something to flush, the previous
+		// flush is acknowledged and the interval since it started has
+		// passed; callbacks still running when the session ended flush
+		// their own updates.
+		flushLoop(session, p.wake, p.opts.interval, p.flush, p.close)
 		t.mu.Lock()
 		delete(t.parts, session)
 		t.mu.Unlock()
@@ -243,33 +247,32 @@ func (p *partition[T]) change(ctx goka.Context, fn func(v *T) (*T, bool)) {
 	}
 }
 
-// run flushes whenever there is something to flush, the previous flush
-// is acknowledged and the interval since it started has passed, until the
-// session ends; then it flushes what is left, and callbacks still running
-// flush their own updates.
-func (p *partition[T]) run(session context.Context) {
+// flushLoop calls flush whenever wake says there is something to flush,
+// the previous flush returned and interval has passed since it started,
+// until session ends; then it calls close, which flushes what is left.
+func flushLoop(session context.Context, wake <-chan struct{}, interval time.Duration, flush, close func()) {
 	var pause *time.Timer
-	if p.opts.interval > 0 {
+	if interval > 0 {
 		pause = time.NewTimer(0)
 		defer pause.Stop()
 	}
 	for {
 		select {
-		case <-p.wake:
+		case <-wake:
 		case <-session.Done():
-			p.close()
+			close()
 			return
 		}
 		if pause != nil {
 			select {
 			case <-pause.C:
 			case <-session.Done():
-				p.close()
+				close()
 				return
 			}
-			pause.Reset(p.opts.interval)
+			pause.Reset(interval)
 		}
-		p.flush()
+		flush()
 	}
 }
 

@@ -320,17 +320,30 @@ func TestIntervalFlushesOnStop(t *testing.T) {
 }
 
 // tableRecords is how many records the table topic holds.
-func tableRecords(t *testing.T, cl *kgo.Client) int {
+func tableRecords(t *testing.T, cl *kgo.Client) int { return topicRecords(t, cl, table) }
+
+// topicRecords is how many records topic holds.
+func topicRecords(t *testing.T, cl *kgo.Client, topic string) int {
+	t.Helper()
+	var n int
+	for _, end := range endOffsets(t, cl, topic) {
+		n += int(end)
+	}
+	return n
+}
+
+// endOffsets are the end offsets of topic's partitions.
+func endOffsets(t *testing.T, cl *kgo.Client, topic string) map[int32]int64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, table)
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var n int
-	ends.Each(func(e kadm.ListedOffset) { n += int(e.Offset) })
-	return n
+	out := map[int32]int64{}
+	ends.Each(func(e kadm.ListedOffset) { out[e.Partition] = e.Offset })
+	return out
 }
 
 // Messages that change nothing are committed without a flush and write

@@ -1,7 +1,7 @@
 // Package global keeps the system-wide statistics. No single key takes
-// every order: the restaurant and user processors send their deltas keyed
-// by their own input partition, so the table holds one shard per upstream
-// partition and Summarize adds the shards up.
+// every order: the restaurant and user processors send their deltas, in
+// batches, keyed by their own input partition, so the table holds one
+// shard per upstream partition and Summarize adds the shards up.
 package global
 
 import (
@@ -59,7 +59,7 @@ const FlushInterval = 100 * time.Millisecond
 func Define() runner.Graph {
 	a := accumulator{cache.New[Shard](cache.Interval(FlushInterval))}
 	return runner.Graph{GroupGraph: goka.DefineGroup(Group,
-		goka.Input(streams.Deltas, new(streams.DeltaCodec), a.accumulate),
+		goka.Input(streams.Deltas, new(streams.DeltaBatchCodec), a.accumulate),
 		goka.Persist(new(ShardCodec)),
 	), Cache: a.table}
 }
@@ -68,7 +68,7 @@ func Define() runner.Graph {
 type accumulator struct{ table *cache.Table[Shard] }
 
 func (a accumulator) accumulate(ctx goka.Context, msg any) {
-	d := msg.(*streams.Delta)
+	b := msg.(*streams.DeltaBatch)
 	a.table.Update(ctx, func(s *Shard) *Shard {
 		if s == nil {
 			s = new(Shard)
@@ -76,7 +76,9 @@ func (a accumulator) accumulate(ctx goka.Context, msg any) {
 		// A redelivered delta is not applied again, but the value is
 		// written again: the first attempt may have died between the
 		// local write and the table topic.
-		s.Apply(d)
+		for i := range b.Deltas {
+			s.Apply(&b.Deltas[i])
+		}
 		return s
 	})
 }

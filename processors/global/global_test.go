@@ -183,30 +183,46 @@ func TestSummarize(t *testing.T) {
 	}
 }
 
-// TestAccumulate runs deltas of two restaurant shards and a user shard
-// through the global processor.
+// TestAccumulate runs batches of deltas of two restaurant shards and a
+// user shard through the global processor, a single delta (the record an
+// older version sent) among them.
 func TestAccumulate(t *testing.T) {
 	tt := tester.New(t)
 	testutil.StartProcessor(t, tt, global.Define().GroupGraph)
 	type msg struct {
-		key   string
-		delta *streams.Delta
+		key    string
+		deltas []streams.Delta
 	}
+	r0a := streams.Delta{Seq: pos(0, 0), Orders: 1, RevenueCents: 1000, Items: 2, NewRestaurants: 1, Restaurant: rkp("r-1", 1000, 1)}
+	r0b := streams.Delta{Seq: pos(1, 1), Orders: 1, RevenueCents: 50, Items: 5, Restaurant: rkp("r-1", 1050, 2)}
+	r1a := streams.Delta{Seq: pos(1, 0), Orders: 1, RevenueCents: 700, Items: 1, NewRestaurants: 1, Restaurant: rkp("r-2", 700, 1)}
 	in := []msg{
-		{"restaurant/0", &streams.Delta{Seq: pos(0, 0), Orders: 1, RevenueCents: 1000, Items: 2, NewRestaurants: 1, Restaurant: rkp("r-1", 1000, 1)}},
-		{"user/0", &streams.Delta{Seq: pos(0, 0), NewUsers: 1}},
-		{"restaurant/1", &streams.Delta{Seq: pos(1, 0), Orders: 1, RevenueCents: 700, Items: 1, NewRestaurants: 1, Restaurant: rkp("r-2", 700, 1)}},
-		{"restaurant/0", &streams.Delta{Seq: pos(1, 1), Orders: 1, RevenueCents: 50, Items: 5, Restaurant: rkp("r-1", 1050, 2)}},
-		{"user/1", &streams.Delta{Seq: pos(1, 0), NewUsers: 1}},
+		{"restaurant/0", []streams.Delta{r0a}},
+		{"user/0", []streams.Delta{{Seq: pos(0, 0), NewUsers: 1}}},
+		{"restaurant/1", []streams.Delta{r1a}},
+		{"restaurant/0", []streams.Delta{r0b}},
+		{"user/1", []streams.Delta{{Seq: pos(1, 0), NewUsers: 1}}},
 		// Redeliveries, one with a later standing: all dropped.
-		{"restaurant/0", &streams.Delta{Seq: pos(0, 0), Orders: 1, RevenueCents: 1000, Items: 2, NewRestaurants: 1, Restaurant: rkp("r-1", 1050, 2)}},
-		{"user/0", &streams.Delta{Seq: pos(0, 0), NewUsers: 1}},
-		{"restaurant/1", &streams.Delta{Seq: pos(1, 0), Orders: 1, RevenueCents: 700, Items: 1, NewRestaurants: 1, Restaurant: rkp("r-2", 700, 1)}},
-		{"restaurant/1", &streams.Delta{Seq: pos(0, 3), Orders: 1, RevenueCents: 2000, Items: 1, NewRestaurants: 1, Restaurant: rkp("r-3", 2000, 1)}},
+		{"restaurant/0", []streams.Delta{{Seq: pos(0, 0), Orders: 1, RevenueCents: 1000, Items: 2, NewRestaurants: 1, Restaurant: rkp("r-1", 1050, 2)}}},
+		{"user/0", []streams.Delta{{Seq: pos(0, 0), NewUsers: 1}}},
+		// A batch made again after a crash, with other bounds: only its
+		// new delta counts.
+		{"restaurant/1", []streams.Delta{r1a, {Seq: pos(0, 3), Orders: 1, RevenueCents: 2000, Items: 1, NewRestaurants: 1, Restaurant: rkp("r-3", 2000, 1)}}},
+		{"restaurant/1", []streams.Delta{r1a}},
 	}
 	for _, m := range in {
-		tt.Consume(string(streams.Deltas), m.key, m.delta)
+		tt.Consume(string(streams.Deltas), m.key, &streams.DeltaBatch{Deltas: m.deltas})
 	}
+	// What a version that sent one delta per record left on the topic.
+	old, err := (streams.DeltaCodec{}).Encode(&r0b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch, err := (streams.DeltaBatchCodec{}).Decode(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tt.Consume(string(streams.Deltas), "restaurant/0", batch)
 	want := map[string]*global.Shard{
 		"restaurant/0": {Orders: 2, RevenueCents: 1050, Items: 7, Restaurants: 1, Top: []streams.Ranked{rk("r-1", 1050, 2)}, Applied: exactly.Applied{0: 0, 1: 1}},
 		"restaurant/1": {Orders: 2, RevenueCents: 2700, Items: 2, Restaurants: 2, Top: []streams.Ranked{rk("r-3", 2000, 1), rk("r-2", 700, 1)}, Applied: exactly.Applied{0: 3, 1: 0}},

@@ -117,14 +117,13 @@ type StatsCodec = jsoncodec.Codec[Stats]
 // table is cached (processors/cache): a restaurant is written once per
 // flush, not once per order and status change.
 func Define(cfg Config) runner.Graph {
-	table := cache.New[Stats]()
-	tr := tracker{table: table, capacity: cfg.capacity()}
+	tr := tracker{table: cache.New[Stats](), deltas: streams.NewDeltaOutbox(Group), capacity: cfg.capacity()}
 	return runner.Graph{GroupGraph: goka.DefineGroup(Group,
 		goka.Input(streams.ByRestaurant, new(streams.UpdateCodec), tr.track),
 		goka.Persist(new(StatsCodec)),
-		goka.Output(streams.Deltas, new(streams.DeltaCodec)),
+		goka.Output(streams.Deltas, new(streams.DeltaBatchCodec)),
 		goka.Output(streams.Requests, new(streams.RequestCodec)),
-	), Cache: table}
+	), Cache: tr.table, Outbox: tr.deltas}
 }
 
 // Apply adds the order to s unless it was applied already, and reports

@@ -213,7 +213,7 @@ func TestCount(t *testing.T) {
 			if !reflect.DeepEqual(got, tc.stats) {
 				t.Errorf("restaurant-table =\n%+v\nwant\n%+v", got, tc.stats)
 			}
-			if got := testutil.Drain[streams.Delta](t, deltas, "restaurant/0"); !reflect.DeepEqual(got, tc.deltas) {
+			if got := testutil.DrainDeltas(t, deltas, "restaurant/0"); !reflect.DeepEqual(got, tc.deltas) {
 				t.Errorf("deltas =\n%s\nwant\n%s", fmtDeltas(got), fmtDeltas(tc.deltas))
 			}
 		})

@@ -15,6 +15,7 @@ import (
 // each order placed with it.
 type tracker struct {
 	table    *cache.Table[Stats]
+	deltas   *cache.Outbox[streams.Delta]
 	capacity int
 }
 
@@ -53,7 +54,7 @@ func (tr tracker) track(ctx goka.Context, msg any) {
 	// arrive in order from each lifecycle partition: one shard
 	// deduplicates them all.
 	if d != nil {
-		ctx.Emit(streams.Deltas, streams.ShardKey(Group, ctx.Partition()), d)
+		tr.deltas.Add(ctx, *d)
 	}
 }
 

@@ -88,7 +88,7 @@ func TestTrack(t *testing.T) {
 		if s.delta != nil {
 			wantDelta = []streams.Delta{*s.delta}
 		}
-		if got := testutil.Drain[streams.Delta](t, deltas, "restaurant/0"); !reflect.DeepEqual(got, wantDelta) {
+		if got := testutil.DrainDeltas(t, deltas, "restaurant/0"); !reflect.DeepEqual(got, wantDelta) {
 			t.Errorf("%s: deltas = %+v, want %+v", s.name, got, wantDelta)
 		}
 	}

@@ -46,18 +46,20 @@ func StoragePath(dataDir string, group goka.Group) string {
 }
 
 // Graph is what a processor runs: its goka group graph and, if the group
-// caches its table (processors/cache), that cache.
+// caches its table (processors/cache), that cache; if it gathers an
+// output into batches (cache.Outbox), that outbox.
 type Graph struct {
 	*goka.GroupGraph
-	Cache cache.Cache
+	Cache  cache.Cache
+	Outbox cache.Cache
 }
 
 // Goka returns gg, a graph whose table writes through.
 func Goka(gg *goka.GroupGraph) Graph { return Graph{GroupGraph: gg} }
 
-// Build creates the processor for g. If g has a cache, Build attaches it
-// to the processor's local storage and a producer of its own; call the
-// returned release once the processor stopped.
+// Build creates the processor for g. If g has a cache or an outbox, Build
+// attaches them to the processor's local storage and a producer of their
+// own; call the returned release once the processor stopped.
 func Build(cfg Config, g Graph, opts ...goka.ProcessorOption) (p *goka.Processor, release func() error, err error) {
 	gg := g.GroupGraph
 	group := gg.Group()
@@ -80,23 +82,37 @@ func Build(cfg Config, g Graph, opts ...goka.ProcessorOption) (p *goka.Processor
 	release = func() error { return nil }
 	// Without brokers (goka's tester) there is nothing for the cache to
 	// write to: the table writes through, as goka does.
-	if g.Cache != nil && len(cfg.Kafka.Brokers) > 0 {
+	var attach []cache.Cache
+	for _, c := range []cache.Cache{g.Cache, g.Outbox} {
+		if c != nil {
+			attach = append(attach, c)
+		}
+	}
+	if len(attach) > 0 && len(cfg.Kafka.Brokers) > 0 {
 		prod, err := cfg.Kafka.Producer(string(group)+"-cache", logger)
 		if err != nil {
 			return nil, nil, fmt.Errorf("processor %s: table cache producer: %w", group, err)
 		}
-		table := gg.GroupTable()
-		rt := &cache.Runtime{Table: goka.Table(table.Topic()), Codec: table.Codec(), Storage: stores.get, Producer: prod}
+		rt := &cache.Runtime{Storage: stores.get, Producer: prod}
+		if table := gg.GroupTable(); table != nil {
+			rt.Table, rt.Codec = goka.Table(table.Topic()), table.Codec()
+		}
 		if cfg.CacheFlushed != nil {
 			rt.Flushed = func(records int, err error) { cfg.CacheFlushed(group, records, err) }
 		}
-		detach, err := g.Cache.Attach(rt)
-		if err != nil {
-			return nil, nil, errors.Join(err, prod.Close())
-		}
+		var detached []func()
 		release = func() error {
-			detach()
+			for _, d := range detached {
+				d()
+			}
 			return prod.Close()
+		}
+		for _, c := range attach {
+			detach, err := c.Attach(rt)
+			if err != nil {
+				return nil, nil, errors.Join(err, release())
+			}
+			detached = append(detached, detach)
 		}
 	}
 	return p, release, nil

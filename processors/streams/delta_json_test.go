@@ -55,3 +55,44 @@ func TestDeltaAppendJSONMatchesMarshal(t *testing.T) {
 		t.Errorf("only %d values encoded without an error", encoded)
 	}
 }
+
+// TestDeltaBatchCodec: a batch is encoded as Marshal encodes it and its
+// fast path decodes what Unmarshal decodes; a single delta, the record of
+// a version that sent one per record, decodes as a batch of one.
+func TestDeltaBatchCodec(t *testing.T) {
+	t0 := time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
+	r := rand.New(rand.NewPCG(23, 24))
+	var batches []*streams.DeltaBatch
+	for i := range 60 {
+		b := &streams.DeltaBatch{}
+		if i > 0 {
+			b.Deltas = []streams.Delta{}
+		}
+		for range r.IntN(4) {
+			d := streams.Delta{Seq: exactly.Pos{Partition: r.Int32N(3), Offset: r.Int64N(1 << 40)}, Orders: r.Int64N(2), Open: r.Int64N(3) - 1,
+				PlacedAt: t0.Add(time.Duration(r.Int64N(1 << 40)))}
+			if r.IntN(2) == 0 {
+				d.Restaurant = &streams.Ranked{RestaurantID: "r-1", RevenueCents: r.Int64N(1 << 30), Orders: r.Int64N(1000)}
+			}
+			b.Deltas = append(b.Deltas, d)
+		}
+		if !testutil.SameAsMarshal(t, b) {
+			t.Fatalf("batch %+v: not encoded", b)
+		}
+		batches = append(batches, b)
+	}
+	testutil.CheckFastDecode(t, batches, 50)
+
+	one := &streams.Delta{Seq: exactly.Pos{Partition: 2, Offset: 7}, Orders: 1, RevenueCents: 250, PlacedAt: t0}
+	data, err := streams.DeltaCodec{}.Encode(one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := streams.DeltaBatchCodec{}.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := got.(*streams.DeltaBatch); len(b.Deltas) != 1 || b.Deltas[0] != *one {
+		t.Errorf("Decode(a single delta) = %+v, want a batch of %+v", b, one)
+	}
+}

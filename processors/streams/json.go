@@ -1,6 +1,8 @@
 package streams
 
 import (
+	"bytes"
+
 	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/order"
 	"github.com/orderstream/orderstream/processors/exactly"
@@ -367,8 +369,14 @@ func appendNonZero(b []byte, key string, n int64) []byte {
 // unmarshals it). The global processor decodes one per message.
 func (d *Delta) DecodeJSON(data []byte) bool {
 	s := jsoncodec.NewScanner(data)
+	d.scanJSON(&s)
+	return s.Done()
+}
+
+// scanJSON scans a delta as DecodeJSON takes it.
+func (d *Delta) scanJSON(s *jsoncodec.Scanner) {
 	s.Lit(`{"seq":`)
-	d.Seq.ScanJSON(&s)
+	d.Seq.ScanJSON(s)
 	if s.Maybe(`,"orders":`) {
 		d.Orders = s.Int()
 	}
@@ -413,5 +421,62 @@ func (d *Delta) DecodeJSON(data []byte) bool {
 		d.Open = s.Int()
 	}
 	s.Lit("}")
+}
+
+// AppendJSON appends b as Marshal encodes it.
+func (b *DeltaBatch) AppendJSON(dst []byte) ([]byte, error) {
+	if b.Deltas == nil {
+		return append(dst, `{"deltas":null}`...), nil
+	}
+	if dst == nil {
+		dst = make([]byte, 0, 64+200*len(b.Deltas))
+	}
+	dst = append(dst, `{"deltas":[`...)
+	for i := range b.Deltas {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		var err error
+		if dst, err = b.Deltas[i].AppendJSON(dst); err != nil {
+			return nil, err
+		}
+	}
+	return append(dst, "]}"...), nil
+}
+
+// DecodeJSON decodes data as AppendJSON writes a batch of deltas that
+// Delta.DecodeJSON takes, reporting false for anything else.
+func (b *DeltaBatch) DecodeJSON(data []byte) bool {
+	s := jsoncodec.NewScanner(data)
+	if s.Maybe(`{"deltas":null}`) {
+		return s.Done()
+	}
+	s.Lit(`{"deltas":[`)
+	b.Deltas = []Delta{}
+	for i := 0; s.OK() && !s.Peek(']'); i++ {
+		if i > 0 {
+			s.Lit(",")
+		}
+		b.Deltas = append(b.Deltas, Delta{})
+		b.Deltas[i].scanJSON(&s)
+	}
+	s.Lit("]}")
 	return s.Done()
+}
+
+// DeltaBatchCodec encodes *DeltaBatch. It decodes a single Delta too, as
+// a batch of one: the records a version that sent one delta per record
+// left on global-deltas are read after an upgrade.
+type DeltaBatchCodec struct{ jsoncodec.Codec[DeltaBatch] }
+
+// Decode decodes a DeltaBatch, or a Delta as a batch of one.
+func (c DeltaBatchCodec) Decode(data []byte) (any, error) {
+	if bytes.HasPrefix(data, []byte(`{"seq":`)) {
+		d, err := DeltaCodec{}.Decode(data)
+		if err != nil {
+			return nil, err
+		}
+		return &DeltaBatch{Deltas: []Delta{*d.(*Delta)}}, nil
+	}
+	return c.Codec.Decode(data)
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/orderstream/orderstream/internal/jsoncodec"
 	"github.com/orderstream/orderstream/order"
+	"github.com/orderstream/orderstream/processors/cache"
 	"github.com/orderstream/orderstream/processors/exactly"
 )
 
@@ -194,6 +195,32 @@ type Delta struct {
 
 // DeltaCodec encodes *Delta.
 type DeltaCodec = jsoncodec.Codec[Delta]
+
+// DeltaBatch is what one upstream partition sends the global processor
+// at a time: its deltas of an interval (DeltaInterval), in the order it
+// made them. The shard applies each delta by its own Seq, so a batch
+// redelivered, or made again with other bounds after a crash, adds each
+// delta once.
+type DeltaBatch struct {
+	Deltas []Delta `json:"deltas"`
+}
+
+// DeltaInterval is how long the restaurant and user processors gather
+// their deltas before they send them, one record per partition: the
+// global table is written every 100 ms anyway (global.FlushInterval), and
+// a record per order and status change was a tenth of every record the
+// system wrote.
+const DeltaInterval = 100 * time.Millisecond
+
+// NewDeltaOutbox returns the outbox through which group sends its deltas:
+// a DeltaBatch per partition at most every DeltaInterval, keyed by
+// ShardKey. Its graph declares Deltas an output with a DeltaBatchCodec.
+func NewDeltaOutbox(group goka.Group) *cache.Outbox[Delta] {
+	return cache.NewOutbox(Deltas, new(DeltaBatchCodec),
+		func(partition int32) string { return ShardKey(group, partition) },
+		func(deltas []Delta) any { return &DeltaBatch{Deltas: deltas} },
+		DeltaInterval)
+}
 
 // Ranked is a restaurant's standing in a top list.
 type Ranked struct {

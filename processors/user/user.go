@@ -40,16 +40,19 @@ type StatsCodec = jsoncodec.Codec[Stats]
 // Define returns the user group graph.
 // Its table is cached (processors/cache).
 func Define() runner.Graph {
-	c := counter{cache.New[Stats]()}
+	c := counter{cache.New[Stats](), streams.NewDeltaOutbox(Group)}
 	return runner.Graph{GroupGraph: goka.DefineGroup(Group,
 		goka.Input(streams.ByUser, new(streams.PlacedCodec), c.count),
 		goka.Persist(new(StatsCodec)),
-		goka.Output(streams.Deltas, new(streams.DeltaCodec)),
-	), Cache: c.table}
+		goka.Output(streams.Deltas, new(streams.DeltaBatchCodec)),
+	), Cache: c.table, Outbox: c.deltas}
 }
 
 // counter counts a user's orders.
-type counter struct{ table *cache.Table[Stats] }
+type counter struct {
+	table  *cache.Table[Stats]
+	deltas *cache.Outbox[streams.Delta]
+}
 
 func (c counter) count(ctx goka.Context, msg any) {
 	p := msg.(*streams.Placed)
@@ -65,7 +68,7 @@ func (c counter) count(ctx goka.Context, msg any) {
 		return s
 	})
 	if first {
-		ctx.Emit(streams.Deltas, streams.ShardKey(Group, ctx.Partition()), &streams.Delta{Seq: p.Seq, NewUsers: 1})
+		c.deltas.Add(ctx, streams.Delta{Seq: p.Seq, NewUsers: 1})
 	}
 }
 

@@ -86,7 +86,7 @@ func TestCount(t *testing.T) {
 				tt.Consume(string(streams.ByUser), p.Order.UserID, p)
 			}
 			testutil.CheckTable(t, tt, user.Table, tc.stats)
-			if got := testutil.Drain[streams.Delta](t, deltas, "user/0"); !reflect.DeepEqual(got, tc.deltas) {
+			if got := testutil.DrainDeltas(t, deltas, "user/0"); !reflect.DeepEqual(got, tc.deltas) {
 				t.Errorf("deltas = %+v, want %+v", got, tc.deltas)
 			}
 		})

@@ -1,0 +1,160 @@
+package cache
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/lovoo/goka"
+)
+
+// Outbox gathers what a group's callbacks send to one stream under one key
+// per partition, and sends each partition's items as one record at most
+// once per interval, as the record cache writes a table: a message's
+// commit waits (goka's DeferCommit) until the record holding its item is
+// acknowledged, so a crash loses only uncommitted items, which the
+// redelivered messages add again. The receiver must tell an item it
+// applied already (processors/exactly): a batch made again after a crash
+// may have other bounds.
+//
+// The items of a partition are sent in the order they were added, one
+// batch at a time: a partition session's batches land in order (a
+// processor's producer keeps one request in flight), and goka starts the
+// partition's next session only once this one's commits are done.
+//
+// An Outbox not attached to a running processor (goka's tester) emits a
+// batch of one item per Add through ctx.Emit.
+type Outbox[R any] struct {
+	stream   goka.Stream
+	codec    goka.Codec
+	key      func(partition int32) string
+	batch    func(items []R) any
+	interval time.Duration
+
+	mu    sync.Mutex
+	rt    *Runtime
+	parts map[context.Context]*outboxPartition[R]
+}
+
+// NewOutbox returns an outbox for stream: key names the record of a
+// partition, batch makes its value from the items gathered, which codec
+// (the stream's, as the group graph declares its output) encodes.
+func NewOutbox[R any](stream goka.Stream, codec goka.Codec, key func(partition int32) string, batch func(items []R) any, interval time.Duration) *Outbox[R] {
+	return &Outbox[R]{stream: stream, codec: codec, key: key, batch: batch, interval: interval}
+}
+
+// Attach implements Cache: the outbox sends through rt's producer.
+func (o *Outbox[R]) Attach(rt *Runtime) (detach func(), err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.rt != nil {
+		return nil, fmt.Errorf("outbox of %s: the graph runs in another processor already", o.stream)
+	}
+	o.rt = rt
+	o.parts = map[context.Context]*outboxPartition[R]{}
+	return func() {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		o.rt, o.parts = nil, nil
+	}, nil
+}
+
+// Add adds item to the next record of ctx's partition.
+func (o *Outbox[R]) Add(ctx goka.Context, item R) {
+	p := o.partition(ctx)
+	if p == nil {
+		ctx.Emit(o.stream, o.key(ctx.Partition()), o.batch([]R{item}))
+		return
+	}
+	p.add(ctx, item)
+}
+
+// partition returns the outbox of ctx's partition session, starting it,
+// or nil when o is not attached.
+func (o *Outbox[R]) partition(ctx goka.Context) *outboxPartition[R] {
+	session := ctx.Context()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.rt == nil {
+		return nil
+	}
+	if p, ok := o.parts[session]; ok {
+		return p
+	}
+	p := &outboxPartition[R]{o: o, key: o.key(ctx.Partition()), producer: o.rt.Producer, wake: make(chan struct{}, 1)}
+	o.parts[session] = p
+	go func() {
+		flushLoop(session, p.wake, o.interval, p.flush, p.close)
+		o.mu.Lock()
+		delete(o.parts, session)
+		o.mu.Unlock()
+	}()
+	return p
+}
+
+// outboxPartition is the outbox of one partition session.
+type outboxPartition[R any] struct {
+	o        *Outbox[R]
+	key      string
+	producer goka.Producer
+	wake     chan struct{}
+
+	flushing sync.Mutex // one batch at a time, in order
+	mu       sync.Mutex
+	items    []R
+	commits  []func(error) // of the messages behind the items
+	closed   bool          // the session ended: callbacks send their own
+}
+
+func (p *outboxPartition[R]) add(ctx goka.Context, item R) {
+	p.mu.Lock()
+	p.items = append(p.items, item)
+	p.commits = append(p.commits, ctx.DeferCommit())
+	closed := p.closed
+	p.mu.Unlock()
+	if closed {
+		p.flush()
+		return
+	}
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// close sends what is left when the session ended, and makes callbacks
+// still running send their own items.
+func (p *outboxPartition[R]) close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	p.flush()
+}
+
+// flush sends the items gathered as one record and, once it is
+// acknowledged, commits the messages behind them; a failure fails those
+// messages, which fails the processor.
+func (p *outboxPartition[R]) flush() {
+	p.flushing.Lock()
+	defer p.flushing.Unlock()
+
+	p.mu.Lock()
+	items, commits := p.items, p.commits
+	p.items, p.commits = nil, nil
+	p.mu.Unlock()
+	if len(items) == 0 {
+		return
+	}
+	data, err := p.o.codec.Encode(p.o.batch(items))
+	if err == nil {
+		done := make(chan error, 1)
+		p.producer.Emit(string(p.o.stream), p.key, data).Then(func(err error) { done <- err })
+		err = <-done
+	} else {
+		err = fmt.Errorf("encode %s/%s: %w", p.o.stream, p.key, err)
+	}
+	for _, c := range commits {
+		c(err)
+	}
+}
