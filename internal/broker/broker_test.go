@@ -197,8 +197,10 @@ func TestLoggerDefaultIsQuiet(t *testing.T) {
 	l.Logf(kfake.LogLevelInfo, "request %d", 1)
 	l.Logf(kfake.LogLevelDebug, "detail %d", 2)
 	l.Logf(kfake.LogLevelWarn, "trouble %d", 3)
+	l.Logf(kfake.LogLevelWarn, "txn: EndTxn slow pid=%d epoch=%d elapsed=%dms batches=%d groups=%d", 1, 2, 6, 1, 1)
 	out := buf.String()
-	if strings.Contains(out, "request") || strings.Contains(out, "detail") || !strings.Contains(out, `level=WARN msg="trouble 3"`) {
+	if strings.Contains(out, "request") || strings.Contains(out, "detail") || strings.Contains(out, "EndTxn") ||
+		!strings.Contains(out, `level=WARN msg="trouble 3"`) {
 		t.Errorf("at info level logged\n%s\nwant only the warning", out)
 	}
 }
