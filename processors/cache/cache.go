@@ -31,7 +31,6 @@
 package cache
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -92,10 +91,7 @@ type Runtime struct {
 // Table is the cache of one group table whose values are *T.
 type Table[T any] struct {
 	opts options
-
-	mu    sync.Mutex
-	rt    *Runtime
-	parts map[context.Context]*partition[T]
+	sessions[*partition[T]]
 }
 
 // New returns a table cache. The group's callbacks update their table
@@ -113,21 +109,11 @@ func New[T any](opts ...Option) *Table[T] {
 // Attach implements Cache. A graph runs in one processor at a time: define
 // it again for another.
 func (t *Table[T]) Attach(rt *Runtime) (detach func(), err error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.rt != nil {
-		return nil, fmt.Errorf("cache of %s: the graph runs in another processor already", rt.Table)
+	detach, err = t.attach(rt)
+	if err != nil {
+		return nil, fmt.Errorf("cache of %s: %w", rt.Table, err)
 	}
-	t.rt = rt
-	t.parts = map[context.Context]*partition[T]{}
-	return t.detach, nil
-}
-
-// detach makes t write through again; the partitions were stopped.
-func (t *Table[T]) detach() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.rt, t.parts = nil, nil
+	return detach, nil
 }
 
 // Update sets ctx's key to fn of its current value (nil if none); fn may
@@ -163,35 +149,22 @@ func (t *Table[T]) Change(ctx goka.Context, fn func(v *T) (next *T, changed bool
 // partition returns the cache of ctx's partition session, starting it, or
 // nil when t writes through.
 func (t *Table[T]) partition(ctx goka.Context) *partition[T] {
-	session := ctx.Context()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.rt == nil {
-		return nil
-	}
-	if p, ok := t.parts[session]; ok {
-		return p
-	}
-	topic := string(t.rt.Table)
-	st, ok := t.rt.Storage(topic, ctx.Partition())
-	if !ok {
-		ctx.Fail(fmt.Errorf("cache: no local storage of %s/%d", topic, ctx.Partition())) // panics
-	}
-	p := &partition[T]{
-		topic: topic, enc: t.rt.Codec, opts: t.opts, st: st, producer: t.rt.Producer, flushed: t.rt.Flushed,
-		values: map[string]*T{}, dirty: map[string]bool{}, wake: make(chan struct{}, 1),
-	}
-	t.parts[session] = p
-	go func() {
-		// Flushes whenever there is something to flush, the previous
-		// flush is acknowledged and the interval since it started has
-		// passed; callbacks still running when the session ended flush
-		// their own updates.
-		flushLoop(session, p.wake, p.opts.interval, p.flush, p.close)
-		t.mu.Lock()
-		delete(t.parts, session)
-		t.mu.Unlock()
-	}()
+	p, _ := t.get(ctx, func(rt *Runtime) (*partition[T], loop) {
+		topic := string(rt.Table)
+		st, ok := rt.Storage(topic, ctx.Partition())
+		if !ok {
+			ctx.Fail(fmt.Errorf("cache: no local storage of %s/%d", topic, ctx.Partition())) // panics
+		}
+		p := &partition[T]{
+			topic: topic, enc: rt.Codec, opts: t.opts, st: st, producer: rt.Producer, flushed: rt.Flushed,
+			pending: newPending(), values: map[string]*T{}, dirty: map[string]bool{},
+		}
+		// It flushes whenever there is something to flush, the
+		// previous flush is acknowledged and the interval since it
+		// started has passed; callbacks still running when the
+		// session ended flush their own updates.
+		return p, p.loop(t.opts.interval, p.flush)
+	})
 	return p
 }
 
@@ -204,14 +177,10 @@ type partition[T any] struct {
 	st       storage.Storage
 	producer goka.Producer
 	flushed  func(records int, err error)
-	wake     chan struct{}
 
-	flushing sync.Mutex // one flush at a time, in order
-	mu       sync.Mutex
-	values   map[string]*T // nil: the key is deleted (dirty) or absent
-	dirty    map[string]bool
-	commits  []func(error) // of the messages behind the dirty values
-	closed   bool          // the session ended: callbacks flush themselves
+	pending               // the commits behind the dirty values
+	values  map[string]*T // nil: the key is deleted (dirty) or absent
+	dirty   map[string]bool
 }
 
 func (p *partition[T]) change(ctx goka.Context, fn func(v *T) (*T, bool)) {
@@ -232,57 +201,7 @@ func (p *partition[T]) change(ctx goka.Context, fn func(v *T) (*T, bool)) {
 	}
 	p.values[key] = next
 	p.dirty[key] = true
-	p.commits = append(p.commits, ctx.DeferCommit())
-	closed := p.closed
-	p.mu.Unlock()
-	if closed {
-		// The session ended while this callback ran, and goka waits
-		// for it: write it now, after the last flush.
-		p.flush()
-		return
-	}
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
-}
-
-// flushLoop calls flush whenever wake says there is something to flush,
-// the previous flush returned and interval has passed since it started,
-// until session ends; then it calls close, which flushes what is left.
-func flushLoop(session context.Context, wake <-chan struct{}, interval time.Duration, flush, close func()) {
-	var pause *time.Timer
-	if interval > 0 {
-		pause = time.NewTimer(0)
-		defer pause.Stop()
-	}
-	for {
-		select {
-		case <-wake:
-		case <-session.Done():
-			close()
-			return
-		}
-		if pause != nil {
-			select {
-			case <-pause.C:
-			case <-session.Done():
-				close()
-				return
-			}
-			pause.Reset(interval)
-		}
-		flush()
-	}
-}
-
-// close flushes what is left when the session ended, and makes callbacks
-// still running flush their own updates.
-func (p *partition[T]) close() {
-	p.mu.Lock()
-	p.closed = true
-	p.mu.Unlock()
-	p.flush()
+	p.addedUnlock(ctx, p.flush)
 }
 
 // flush writes the dirty values and, once the changelog acknowledged all
@@ -307,8 +226,7 @@ func (p *partition[T]) flush() {
 		}
 		keys, data = append(keys, k), append(data, b)
 	}
-	commits := p.commits
-	p.commits = nil
+	commits := p.takeLocked()
 	clear(p.dirty)
 	p.mu.Unlock()
 

@@ -1,9 +1,7 @@
 package cache
 
 import (
-	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/lovoo/goka"
@@ -31,10 +29,7 @@ type Outbox[R any] struct {
 	key      func(partition int32) string
 	batch    func(items []R) any
 	interval time.Duration
-
-	mu    sync.Mutex
-	rt    *Runtime
-	parts map[context.Context]*outboxPartition[R]
+	sessions[*outboxPartition[R]]
 }
 
 // NewOutbox returns an outbox for stream: key names the record of a
@@ -46,18 +41,11 @@ func NewOutbox[R any](stream goka.Stream, codec goka.Codec, key func(partition i
 
 // Attach implements Cache: the outbox sends through rt's producer.
 func (o *Outbox[R]) Attach(rt *Runtime) (detach func(), err error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.rt != nil {
-		return nil, fmt.Errorf("outbox of %s: the graph runs in another processor already", o.stream)
+	detach, err = o.attach(rt)
+	if err != nil {
+		return nil, fmt.Errorf("outbox of %s: %w", o.stream, err)
 	}
-	o.rt = rt
-	o.parts = map[context.Context]*outboxPartition[R]{}
-	return func() {
-		o.mu.Lock()
-		defer o.mu.Unlock()
-		o.rt, o.parts = nil, nil
-	}, nil
+	return detach, nil
 }
 
 // Add adds item to the next record of ctx's partition.
@@ -73,23 +61,10 @@ func (o *Outbox[R]) Add(ctx goka.Context, item R) {
 // partition returns the outbox of ctx's partition session, starting it,
 // or nil when o is not attached.
 func (o *Outbox[R]) partition(ctx goka.Context) *outboxPartition[R] {
-	session := ctx.Context()
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.rt == nil {
-		return nil
-	}
-	if p, ok := o.parts[session]; ok {
-		return p
-	}
-	p := &outboxPartition[R]{o: o, key: o.key(ctx.Partition()), producer: o.rt.Producer, wake: make(chan struct{}, 1)}
-	o.parts[session] = p
-	go func() {
-		flushLoop(session, p.wake, o.interval, p.flush, p.close)
-		o.mu.Lock()
-		delete(o.parts, session)
-		o.mu.Unlock()
-	}()
+	p, _ := o.get(ctx, func(rt *Runtime) (*outboxPartition[R], loop) {
+		p := &outboxPartition[R]{o: o, key: o.key(ctx.Partition()), producer: rt.Producer, pending: newPending()}
+		return p, p.loop(o.interval, p.flush)
+	})
 	return p
 }
 
@@ -98,38 +73,15 @@ type outboxPartition[R any] struct {
 	o        *Outbox[R]
 	key      string
 	producer goka.Producer
-	wake     chan struct{}
 
-	flushing sync.Mutex // one batch at a time, in order
-	mu       sync.Mutex
-	items    []R
-	commits  []func(error) // of the messages behind the items
-	closed   bool          // the session ended: callbacks send their own
+	pending // the commits behind the items
+	items   []R
 }
 
 func (p *outboxPartition[R]) add(ctx goka.Context, item R) {
 	p.mu.Lock()
 	p.items = append(p.items, item)
-	p.commits = append(p.commits, ctx.DeferCommit())
-	closed := p.closed
-	p.mu.Unlock()
-	if closed {
-		p.flush()
-		return
-	}
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
-}
-
-// close sends what is left when the session ended, and makes callbacks
-// still running send their own items.
-func (p *outboxPartition[R]) close() {
-	p.mu.Lock()
-	p.closed = true
-	p.mu.Unlock()
-	p.flush()
+	p.addedUnlock(ctx, p.flush)
 }
 
 // flush sends the items gathered as one record and, once it is
@@ -140,8 +92,8 @@ func (p *outboxPartition[R]) flush() {
 	defer p.flushing.Unlock()
 
 	p.mu.Lock()
-	items, commits := p.items, p.commits
-	p.items, p.commits = nil, nil
+	items, commits := p.items, p.takeLocked()
+	p.items = nil
 	p.mu.Unlock()
 	if len(items) == 0 {
 		return
