@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -98,15 +99,44 @@ func (p *outboxPartition[R]) flush() {
 	if len(items) == 0 {
 		return
 	}
-	data, err := p.o.codec.Encode(p.o.batch(items))
+	records, err := p.encode(items, nil)
 	if err == nil {
-		done := make(chan error, 1)
-		p.producer.Emit(string(p.o.stream), p.key, data).Then(func(err error) { done <- err })
-		err = <-done
-	} else {
-		err = fmt.Errorf("encode %s/%s: %w", p.o.stream, p.key, err)
+		// In order: the producer keeps one request in flight.
+		dones := make([]chan error, len(records))
+		for i, data := range records {
+			done := make(chan error, 1)
+			p.producer.Emit(string(p.o.stream), p.key, data).Then(func(err error) { done <- err })
+			dones[i] = done
+		}
+		for _, done := range dones {
+			err = errors.Join(err, <-done)
+		}
 	}
 	for _, c := range commits {
 		c(err)
 	}
+}
+
+// MaxRecord bounds the value of an outbox record: a broker refuses a
+// record larger than its message.max.bytes (1 MiB by default), and a
+// partition that gathers more in an interval (a processor catching up
+// does) sends it as several records, each of a part of the items, in
+// order.
+const MaxRecord = 512 << 10
+
+// encode appends to records the values that carry items, in order, each
+// of at most MaxRecord bytes unless it holds a single item.
+func (p *outboxPartition[R]) encode(items []R, records [][]byte) ([][]byte, error) {
+	data, err := p.o.codec.Encode(p.o.batch(items))
+	if err != nil {
+		return nil, fmt.Errorf("encode %s/%s: %w", p.o.stream, p.key, err)
+	}
+	if len(data) <= MaxRecord || len(items) == 1 {
+		return append(records, data), nil
+	}
+	half := len(items) / 2
+	if records, err = p.encode(items[:half], records); err != nil {
+		return nil, err
+	}
+	return p.encode(items[half:], records)
 }

@@ -61,9 +61,9 @@ func defineOutbox(interval time.Duration) runner.Graph {
 
 // outboxRecords reads the outbox stream from its start until it holds
 // every position up to the input's ends, or, if ends is nil, the records
-// it holds now: the records it read, and the positions of each key in the
-// order they came.
-func outboxRecords(t *testing.T, kc kafkaconf.Config, ends map[int32]int64) (records int, items map[string][]position) {
+// it holds now: the records it read, the positions of each key in the
+// order they came, and the largest value.
+func outboxRecords(t *testing.T, kc kafkaconf.Config, ends map[int32]int64) (records int, items map[string][]position, largest int) {
 	t.Helper()
 	cl := testutil.KafkaClient(t, kc, kgo.ConsumeTopics(string(outbox)), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	want := int(ends[0] + ends[1] + ends[2])
@@ -87,6 +87,7 @@ func outboxRecords(t *testing.T, kc kafkaconf.Config, ends map[int32]int64) (rec
 		}
 		fs.EachRecord(func(r *kgo.Record) {
 			records++
+			largest = max(largest, len(r.Value))
 			v, err := new(positionsCodec).Decode(r.Value)
 			if err != nil {
 				t.Fatal(err)
@@ -97,7 +98,7 @@ func outboxRecords(t *testing.T, kc kafkaconf.Config, ends map[int32]int64) (rec
 			}
 		})
 	}
-	return records, items
+	return records, items, largest
 }
 
 // The outbox sends a partition's items in batches, in order, each once
@@ -134,7 +135,7 @@ func TestOutbox(t *testing.T) {
 				t.Errorf("%d outbox records while running, want one per partition", got)
 			}
 			sent := map[int32]int64{}
-			_, items := outboxRecords(t, kc, nil)
+			_, items, _ := outboxRecords(t, kc, nil)
 			for _, ps := range items {
 				sent[ps[0].Partition] = ps[len(ps)-1].Offset + 1
 			}
@@ -152,22 +153,60 @@ func TestOutbox(t *testing.T) {
 		waitCommitted(t, cl)
 
 		ends := endOffsets(t, cl, string(input))
-		records, items := outboxRecords(t, kc, ends)
+		records, _ := checkOutbox(t, kc, ends)
 		if msgs := int(ends[0] + ends[1] + ends[2]); records >= msgs/4 {
 			t.Errorf("run %d: %d outbox records for %d messages: not batched", round, records, msgs)
 		}
-		for key, ps := range items {
-			var next int64
-			for _, p := range ps {
-				if key != fmt.Sprintf("p%d", p.Partition) || p.Offset != next {
-					t.Fatalf("run %d: %s holds %+v, want the offsets of partition %s in order, each once", round, key, ps, key[1:])
-				}
-				next++
+	}
+}
+
+// checkOutbox reads the outbox until it holds every position up to the
+// input's ends, checks that each key holds its partition's offsets in
+// order, each once, and returns the records read and the largest value.
+func checkOutbox(t *testing.T, kc kafkaconf.Config, ends map[int32]int64) (records, largest int) {
+	t.Helper()
+	records, items, largest := outboxRecords(t, kc, ends)
+	for key, ps := range items {
+		var next int64
+		for _, p := range ps {
+			if key != fmt.Sprintf("p%d", p.Partition) || p.Offset != next {
+				t.Fatalf("%s holds %d positions, the %dth %+v; want the offsets of partition %s in order, each once", key, len(ps), next, p, key[1:])
 			}
-			if want := ends[ps[0].Partition]; next != want {
-				t.Errorf("run %d: %s holds %d positions, want %d", round, key, next, want)
-			}
+			next++
 		}
+		if want := ends[ps[0].Partition]; next != want {
+			t.Errorf("%s holds %d positions, want %d", key, next, want)
+		}
+	}
+	return records, largest
+}
+
+// A partition that gathered more than fits in one record sends it as
+// several, in order: a broker refuses a record over its message.max.bytes.
+func TestOutboxSplitsWhatIsTooLarge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a broker and a processor")
+	}
+	const keys, n = 6, 12000 // about 860 KiB of positions per partition
+	kc := testutil.StartBroker(t, "cache-test", 3, topics.FromGraphs(defineOutbox(0).GroupGraph))
+	cl := testutil.KafkaClient(t, kc)
+	produce(t, cl, keys, n)
+	var p atomic.Pointer[goka.Processor]
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		cfg := runner.Config{Kafka: kc, DataDir: t.TempDir(), Logger: slog.New(slog.DiscardHandler), Started: p.Store}
+		done <- runner.Run(ctx, cfg, defineOutbox(time.Hour)) // everything after the first item waits for the stop
+	}()
+	waitProcessed(t, &p, keys*n)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	waitCommitted(t, cl)
+	records, largest := checkOutbox(t, kc, endOffsets(t, cl, string(input)))
+	if records <= 6 || largest > cache.MaxRecord {
+		t.Errorf("%d outbox records, the largest of %d bytes; want more than two per partition, none over %d", records, largest, cache.MaxRecord)
 	}
 }
 
