@@ -9,8 +9,9 @@ import (
 )
 
 // Outbox gathers what a group's callbacks send to one stream under one key
-// per partition, and sends each partition's items as one record at most
-// once per interval, as the record cache writes a table: a message's
+// per partition, and sends each partition's items as one record (several
+// if it would be over MaxRecord) at most once per interval, as the record
+// cache writes a table: a message's
 // commit waits (goka's DeferCommit) until the record holding its item is
 // acknowledged, so a crash loses only uncommitted items, which the
 // redelivered messages add again. The receiver must tell an item it
