@@ -324,7 +324,8 @@ func Run(ctx context.Context, cfg Config, w io.Writer) (Report, error) {
 		if err != nil {
 			return err
 		}
-		return runStreams(ctx, cfg, f, w)
+		rep.Streams, err = runStreams(ctx, cfg, f, w)
+		return err
 	})
 
 	fmt.Fprintln(w)

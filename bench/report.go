@@ -31,6 +31,8 @@ type Report struct {
 	MaxRate *MaxRate
 	Catchup *Catchup
 	Demo    *DemoSoak
+	// Streams is Kafka Streams beside the system at fixed rates.
+	Streams []StreamsRate
 }
 
 // Machine is where the numbers were taken.

@@ -6,20 +6,29 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 )
 
 // printSeparate writes the rows of the separate-process scenarios.
 func (r Report) printSeparate(w io.Writer) {
 	for _, s := range r.System {
-		parts := []string{}
-		for _, p := range s.Processes() {
-			parts = append(parts, fmt.Sprintf("%s %s", p, msf(s.ProcessCPUPerOrder(p))))
-		}
 		sustained := fmt.Sprintf("sustained in %d/%d runs", s.SustainedRuns(), len(s.Runs))
 		fmt.Fprintf(w, "system\t%g orders/s: CPU per order\t%s  (%.2f cores)\t%s; placed %.0f/s; %s\n",
-			s.Rate, msf(s.CPUPerOrder()), s.Cores(), strings.Join(parts, ", "), s.Placed(), sustained)
+			s.Rate, msf(s.CPUPerOrder()), s.Cores(), processParts(s), s.Placed(), sustained)
 		fmt.Fprintf(w, "\t  %s\tp50 %s  p99 %s  max %s\tprobes per run %s\n",
 			PathHTTP, ms(s.P(0.5)), ms(s.P(0.99)), ms(s.P(1)), probeCounts(s))
+	}
+	for _, s := range r.Streams {
+		if len(s.KS) == 0 || len(s.Ours.Runs) == 0 {
+			continue
+		}
+		ours := s.Ours.CPUPerOrder()
+		fmt.Fprintf(w, "streams\t%g orders/s: CPU per order, broker included\torderstream %s  kafka streams %s  (%.2fx)\torderstream: %s; kafka streams: JVM %s, broker %s; %d runs each, alternating\n",
+			s.Rate, msf(ours), msf(s.CPUPerOrder()), float64(ours)/float64(s.CPUPerOrder()),
+			processParts(s.Ours), msf(s.part(func(r StreamsRun) time.Duration { return r.JVM })),
+			msf(s.part(func(r StreamsRun) time.Duration { return r.Broker })), len(s.KS))
+		fmt.Fprintf(w, "\t  latency p50 / p99\torderstream %s / %s  kafka streams %s / %s\torderstream: %s; kafka streams: produce -> restaurant statistics record\n",
+			ms(s.Ours.P(0.5)), ms(s.Ours.P(0.99)), ms(s.P(0.5)), ms(s.P(0.99)), PathHTTP)
 	}
 	if m := r.MaxRate; m != nil {
 		missed := "none missed up to the search's limit"
@@ -41,6 +50,15 @@ func (r Report) printSeparate(w io.Writer) {
 		fmt.Fprintf(w, "\t  CPU per order\t%s\tthe demo process's user and system time from ready to the end, per order placed meanwhile\n", msf(d.CPUPerOrder()))
 		fmt.Fprintf(w, "\t  records per order, all topics\t%.1f\t%s\n", d.RecordsPerOrder(), recordsString(d.Records, d.Orders))
 	}
+}
+
+// processParts is the CPU per order of each process of s.
+func processParts(s System) string {
+	parts := []string{}
+	for _, p := range s.Processes() {
+		parts = append(parts, fmt.Sprintf("%s %s", p, msf(s.ProcessCPUPerOrder(p))))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // recordsString is each topic's records per order, most first.
@@ -66,6 +84,12 @@ func (r Report) printSeparateNotes(w io.Writer) {
 			"  Sustained: emit placed >= %.0f%% of the rate, the backlog (orders on the topic minus /api/stats orders) grew by < %gs of orders, and /api/stats counted every order of the window within %v after it.\n",
 			r.Config.Binary, r.Config.separateBrokerName(), r.Config.WarmUp, r.Config.Duration, r.Config.Runs,
 			systemProbeEvery, 100*systemProbeShare, systemProbeGap, 100*sustainedPlaced, sustainedGrowth, sustainedCatchUp)
+	}
+	if len(r.Streams) > 0 {
+		fmt.Fprintf(w, "streams: at each rate, Kafka Streams (kafka/streams: validation, dedupe, restaurant, user and global statistics; exactly_once_v2, one thread) on a fresh %s,\n"+
+			"  the simulator's orders at the rate, a probe every 100ms; warm-up %v, then a %v window; CPU of the JVM and the broker's JVMs per order produced.\n"+
+			"  Beside it, alternating run by run, orderstream as in the system scenario (separate processes; lifecycle, kitchens, notifications, views too).\n",
+			r.Config.separateBrokerName(), r.Config.WarmUp, r.Config.Duration)
 	}
 	if r.Catchup != nil {
 		fmt.Fprintf(w, "catchup: %d orders pre-produced on %s; the plain client reads them once, then serve starts, then process on an empty data dir: timed from starting process until /api/stats counts them all.\n",

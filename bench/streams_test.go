@@ -26,7 +26,8 @@ func TestStreamsNeedsKafka(t *testing.T) {
 
 // TestStreams runs the streams scenario at a tiny size on Apache Kafka:
 // the Kafka Streams app and orderstream's full topology count every order
-// cold, and probes come through at a fixed rate. Its numbers are not
+// cold, and at a fixed rate probes come through both the app and
+// orderstream's separate processes, each measured. Its numbers are not
 // checked: timings on a shared machine are not test results
 // (internal/streamsref's TestReferenceStats checks the app's statistics).
 func TestStreams(t *testing.T) {
@@ -46,19 +47,27 @@ func TestStreams(t *testing.T) {
 		t.Skipf("%v; %s", err, streamsref.BuildHint)
 	}
 	cfg := tinyConfig(t, ScenarioStreams)
-	cfg.Kafka, cfg.Duration = 1, 2*time.Second
+	cfg.Kafka, cfg.Duration, cfg.WarmUp = 1, 3*time.Second, time.Second
+	cfg.Binary, cfg.Rates = buildBinary(t), []float64{20}
 	var out bytes.Buffer
-	_, err = Run(context.Background(), cfg, &out)
+	rep, err := Run(context.Background(), cfg, &out)
 	t.Log(out.String())
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	for _, want := range []string{"kafka streams cold run 1", "orderstream full topology run 1", "JVM CPU", "probes, p50"} {
+	if len(rep.Streams) != 1 || len(rep.Streams[0].KS) != 1 || len(rep.Streams[0].Ours.Runs) != 1 {
+		t.Fatalf("streams: %+v, want one rate with one run of each", rep.Streams)
+	}
+	ks, ours := rep.Streams[0].KS[0], rep.Streams[0].Ours.Runs[0]
+	if ks.Orders <= 0 || ks.JVM <= 0 || ks.Broker <= 0 || len(ks.Samples) == 0 {
+		t.Errorf("kafka streams at a fixed rate: %s", ks)
+	}
+	if ours.Orders <= 0 || ours.TotalCPU() <= 0 || len(ours.Samples) == 0 {
+		t.Errorf("orderstream at a fixed rate: %s", ours)
+	}
+	for _, want := range []string{"kafka streams cold run 1", "orderstream full topology run 1", "JVM CPU", "kafka streams 20 orders/s run 1", "orderstream 20 orders/s run 1", "CPU per order, broker included"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}
-	}
-	if strings.Contains(out.String(), " 0 probes") {
-		t.Errorf("no probe came through")
 	}
 }

@@ -41,9 +41,9 @@ func setupBench(fs *flag.FlagSet) func(context.Context, *env) error {
 	fs.StringVar(&cfg.WorkDir, "work-dir", "", "directory for the temporary LevelDB state (default: the system's temporary directory)")
 	fs.StringVar(&wrk, "wrk", wrkAuto, "path of wrk, to load the query endpoints with it too; auto looks it up on the PATH, empty turns it off")
 	fs.StringVar(&child, "child", "", "internal: run as a child process of the bench with this JSON spec")
-	fs.StringVar(&rates, "rates", formatRates(bench.DefaultRates), "comma separated orders/s of the system scenario, each measured over --duration after --warmup (e.g. 50,1000,3000)")
+	fs.StringVar(&rates, "rates", formatRates(bench.DefaultRates), "comma separated orders/s of the system and streams scenarios, each measured over --duration after --warmup (e.g. 50,1000,3000)")
 	fs.BoolVar(&cfg.FindMax, "find-max", false, "after --rates, search the highest rate the system sustains (doubling, then bisecting; one run per rate)")
-	fs.DurationVar(&cfg.WarmUp, "warmup", bench.DefaultWarmUp, "how long the system scenario runs at each rate before measuring")
+	fs.DurationVar(&cfg.WarmUp, "warmup", bench.DefaultWarmUp, "how long the system and streams scenarios run at each rate before measuring")
 	return func(ctx context.Context, e *env) error {
 		if child != "" {
 			return bench.RunChild(ctx, child, os.Stdin, e.stdout, os.Stderr)
