@@ -43,6 +43,9 @@ type Config struct {
 	// AcceptTimeout is how long an order may stay accepted before the
 	// lifecycle asks for it to be cancelled; zero never releases one.
 	AcceptTimeout time.Duration
+	// TransactionInterval is the least time between two of ingest's
+	// transactions; ingest.TransactionInterval when zero.
+	TransactionInterval time.Duration
 	// Logger logs the work done beside the processors (the retention
 	// sweeps); nil discards it.
 	Logger *slog.Logger
@@ -100,7 +103,7 @@ func AllWith(cfg Config) []Processor {
 	}
 	audit.Tend = runner.Together(sweeps...)
 	return []Processor{
-		{Graph: runner.Goka(ingest.Define(h.Ingest)), Options: ingest.Options(), Run: runIngest(h.Ingest)},
+		{Graph: runner.Goka(ingest.Define(h.Ingest)), Options: ingest.Options(), Run: runIngest(h.Ingest, cfg.TransactionInterval)},
 		audit,
 		{Graph: restaurant.Define(cfg.Restaurant)},
 		{Graph: user.Define()},
@@ -225,13 +228,14 @@ func Components(cfg runner.Config, procs []Processor) []supervise.Component {
 	return comps
 }
 
-// runIngest runs ingest's transaction loop as instance of cfg.DataDir.
-func runIngest(h ingest.Hooks) func(context.Context, runner.Config) error {
+// runIngest runs ingest's transaction loop as instance of cfg.DataDir, a
+// transaction at most every interval.
+func runIngest(h ingest.Hooks, interval time.Duration) func(context.Context, runner.Config) error {
 	return func(ctx context.Context, cfg runner.Config) error {
 		id, err := ingest.InstanceID(cfg.DataDir)
 		if err != nil {
 			return err
 		}
-		return ingest.Run(ctx, ingest.Config{Kafka: cfg.Kafka, InstanceID: id, Hooks: h, Logger: cfg.Logger})
+		return ingest.Run(ctx, ingest.Config{Kafka: cfg.Kafka, InstanceID: id, Interval: interval, Hooks: h, Logger: cfg.Logger})
 	}
 }

@@ -45,6 +45,7 @@ type settings struct {
 	retention     time.Duration
 	acceptTimeout time.Duration
 	purgeInterval time.Duration
+	txnInterval   time.Duration
 }
 
 // Defaults of the settings in process; demo retires orders sooner.
@@ -60,6 +61,8 @@ func (s *settings) addFlags(fs *flag.FlagSet, retention time.Duration) {
 		"how long an order may stay accepted before it is cancelled with the reason \"not ready within ...\" (0 = for ever)")
 	fs.DurationVar(&s.purgeInterval, "purge-interval", purge.Interval,
 		"how often the records of the internal streams between processors that every group reading them has committed past are deleted (0 = never: they stay for their 7-day retention)")
+	fs.DurationVar(&s.txnInterval, "transaction-interval", ingest.TransactionInterval,
+		"least time between two of ingest's transactions: the orders that arrive meanwhile are validated and handed on together; longer costs less CPU per order and holds each order back longer (Kafka Streams' commit.interval.ms)")
 }
 
 // config validates s and returns the processors' configuration.
@@ -76,12 +79,16 @@ func (s *settings) config(m *metrics.Metrics, logger *slog.Logger) (processors.C
 	if s.purgeInterval < 0 {
 		return processors.Config{}, fmt.Errorf("--purge-interval %v: want 0 or more", s.purgeInterval)
 	}
+	if s.txnInterval <= 0 {
+		return processors.Config{}, fmt.Errorf("--transaction-interval %v: want more than 0", s.txnInterval)
+	}
 	return processors.Config{
-		Hooks:          processorHooks(m, logger),
-		Restaurant:     restaurant.Config{Capacity: s.capacity},
-		AuditRetention: s.retention,
-		AcceptTimeout:  s.acceptTimeout,
-		Logger:         logger,
+		Hooks:               processorHooks(m, logger),
+		Restaurant:          restaurant.Config{Capacity: s.capacity},
+		AuditRetention:      s.retention,
+		AcceptTimeout:       s.acceptTimeout,
+		TransactionInterval: s.txnInterval,
+		Logger:              logger,
 	}, nil
 }
 

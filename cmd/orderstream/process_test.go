@@ -40,11 +40,12 @@ func TestSettings(t *testing.T) {
 		s       settings
 		wantErr string
 	}{
-		{settings{capacity: 10, retention: time.Hour}, ""},
-		{settings{capacity: 1}, ""},
-		{settings{capacity: 0}, "--capacity 0: want at least 1"},
-		{settings{capacity: 5, retention: -time.Second}, "--audit-retention -1s: want 0 or more"},
-		{settings{capacity: 5, purgeInterval: -time.Second}, "--purge-interval -1s: want 0 or more"},
+		{settings{capacity: 10, retention: time.Hour, txnInterval: time.Millisecond}, ""},
+		{settings{capacity: 1, txnInterval: 100 * time.Millisecond}, ""},
+		{settings{capacity: 0, txnInterval: time.Millisecond}, "--capacity 0: want at least 1"},
+		{settings{capacity: 5, retention: -time.Second, txnInterval: time.Millisecond}, "--audit-retention -1s: want 0 or more"},
+		{settings{capacity: 5, purgeInterval: -time.Second, txnInterval: time.Millisecond}, "--purge-interval -1s: want 0 or more"},
+		{settings{capacity: 5}, "--transaction-interval 0s: want more than 0"},
 	}
 	for _, tc := range tests {
 		cfg, err := tc.s.config(metrics.New(), slog.New(slog.DiscardHandler))
@@ -54,7 +55,8 @@ func TestSettings(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || cfg.Restaurant.Capacity != tc.s.capacity || cfg.AuditRetention != tc.s.retention || cfg.Hooks.Lifecycle.Refused == nil {
+		if err != nil || cfg.Restaurant.Capacity != tc.s.capacity || cfg.AuditRetention != tc.s.retention ||
+			cfg.TransactionInterval != tc.s.txnInterval || cfg.Hooks.Lifecycle.Refused == nil {
 			t.Errorf("%+v: config %+v, %v", tc.s, cfg, err)
 		}
 	}

@@ -32,13 +32,15 @@ const (
 	// that died holds back the readers of its outputs (read_committed
 	// stops at the first open transaction) before the broker aborts it.
 	TransactionTimeout = 10 * time.Second
-	// TransactionInterval is the least time between the starts of two
-	// transactions: the orders that arrive meanwhile go in one. Every
-	// transaction costs the broker a produce, an offset commit, an end
-	// and a marker per partition, and hands each hop downstream a batch:
-	// at 1000 orders/s an unpaced loop (one transaction every ~6 ms)
-	// costs a quarter more CPU per order; at 50 orders/s the interval
-	// rarely holds an order back (BENCHMARKS.md, "Ingest's transactions").
+	// TransactionInterval is the default least time between the starts
+	// of two transactions (Config.Interval): the orders that arrive
+	// meanwhile go in one. Every transaction costs the broker a produce,
+	// an offset commit, an end and a marker per partition, and hands each
+	// hop downstream a batch: at 1000 orders/s an unpaced loop (one
+	// transaction every ~6 ms) costs a quarter more CPU per order; a
+	// longer interval costs less again and holds each order back longer
+	// (BENCHMARKS.md, "Ingest's transactions" and "The transaction
+	// interval").
 	TransactionInterval = 10 * time.Millisecond
 	// RetryBackoff is the pause before a new session after one failed.
 	RetryBackoff = time.Second
@@ -52,8 +54,11 @@ type Config struct {
 	// InstanceID names this instance (see InstanceID): the transactional
 	// id of each of its sessions starts with it.
 	InstanceID string
-	Hooks      Hooks
-	Logger     *slog.Logger
+	// Interval is the least time between the starts of two transactions;
+	// TransactionInterval when zero.
+	Interval time.Duration
+	Hooks    Hooks
+	Logger   *slog.Logger
 }
 
 // Run consumes "orders" in group Group, routes every record with Route and
@@ -98,13 +103,17 @@ func Run(ctx context.Context, cfg Config) error {
 		kgo.RecordPartitioner(kgoconf.GokaPartitioner()),
 		kgo.WithLogger(kgoLogger{logger}),
 	)
-	logger.Info("processor starting", "instance", cfg.InstanceID)
+	interval := cfg.Interval
+	if interval <= 0 {
+		interval = TransactionInterval
+	}
+	logger.Info("processor starting", "instance", cfg.InstanceID, "transaction_interval", interval)
 	for {
 		txnID, err := sessionID(cfg.InstanceID)
 		if err != nil {
 			return err
 		}
-		err = session(ctx, append(base, kgo.TransactionalID(txnID)), cfg.Hooks, logger.With("transactional_id", txnID))
+		err = session(ctx, append(base, kgo.TransactionalID(txnID)), interval, cfg.Hooks, logger.With("transactional_id", txnID))
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -131,8 +140,9 @@ func sessionID(instance string) (string, error) {
 	return instance + "-" + hex.EncodeToString(b), nil
 }
 
-// session runs one transact session until ctx ends or it fails.
-func session(ctx context.Context, opts []kgo.Opt, h Hooks, logger *slog.Logger) error {
+// session runs one transact session, a transaction at most every
+// interval, until ctx ends or it fails.
+func session(ctx context.Context, opts []kgo.Opt, interval time.Duration, h Hooks, logger *slog.Logger) error {
 	sess, err := kgo.NewGroupTransactSession(opts...)
 	if err != nil {
 		return fmt.Errorf("create transact session: %w", err)
@@ -147,11 +157,11 @@ func session(ctx context.Context, opts []kgo.Opt, h Hooks, logger *slog.Logger) 
 		if err != nil || ctx.Err() != nil {
 			return errors.Join(err, ctx.Err())
 		}
-		// More until TransactionInterval after the last start. Each poll
+		// More until the interval after the last start. Each poll
 		// drains franz-go's buffered fetch, so that the next goes out at
 		// once: a record waits for at most one interval, not for the
 		// interval plus a fetch that was sent only when it ended.
-		deadline := started.Add(TransactionInterval)
+		deadline := started.Add(interval)
 		for n := fetches.NumRecords(); n > 0 && n < MaxPollRecords && time.Until(deadline) > 0; n = fetches.NumRecords() {
 			pctx, cancel := context.WithDeadline(ctx, deadline)
 			more, err := poll(pctx, sess, MaxPollRecords-n, logger)

@@ -100,10 +100,17 @@ func readAll(t testing.TB, kc kafkaconf.Config, topic string, want int) []*kgo.R
 // runIngest runs an instance until the returned stop is called.
 func runIngest(t *testing.T, kc kafkaconf.Config, id string, h ingest.Hooks) (stop func()) {
 	t.Helper()
+	return runIngestEvery(t, kc, id, 0, h)
+}
+
+// runIngestEvery runs an instance that starts a transaction at most every
+// interval (the default when zero) until the returned stop is called.
+func runIngestEvery(t *testing.T, kc kafkaconf.Config, id string, interval time.Duration, h ingest.Hooks) (stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- ingest.Run(ctx, ingest.Config{Kafka: kc, InstanceID: id, Hooks: h, Logger: slog.New(slog.DiscardHandler)})
+		done <- ingest.Run(ctx, ingest.Config{Kafka: kc, InstanceID: id, Interval: interval, Hooks: h, Logger: slog.New(slog.DiscardHandler)})
 	}()
 	var once sync.Once
 	stop = func() {
@@ -121,6 +128,53 @@ func runIngest(t *testing.T, kc kafkaconf.Config, id string, h ingest.Hooks) (st
 	}
 	t.Cleanup(stop)
 	return stop
+}
+
+// TestRunInterval: the orders that arrive within the interval after a
+// transaction started go in the next one together, however far apart
+// they come (here 30 ms, three times the default interval, which would
+// give each its own).
+func TestRunInterval(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a broker")
+	}
+	const interval, n = 5 * time.Second, 10
+	kc := startBroker(t)
+	producer := testutil.KafkaClient(t, kc, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	ended := make(chan ingest.Transaction, 2*n)
+	runIngestEvery(t, kc, "ingest-paced", interval, ingest.Hooks{Ended: func(tx ingest.Transaction) { ended <- tx }})
+	next := func() ingest.Transaction {
+		select {
+		case tx := <-ended:
+			return tx
+		case <-time.After(interval + time.Minute):
+			t.Fatal("no transaction ended")
+			return ingest.Transaction{}
+		}
+	}
+
+	records := mixed(rand.New(rand.NewPCG(1, 1)), 40, 0)
+	var valid []*kgo.Record
+	for _, r := range records {
+		if _, err := order.Parse(r.Value); err == nil && len(valid) <= n {
+			valid = append(valid, r)
+		}
+	}
+	produce(t, producer, valid[:1])
+	if tx := next(); !tx.Committed || tx.Records != 1 {
+		t.Fatalf("first transaction %+v, want one record committed", tx)
+	}
+	start := time.Now()
+	for _, r := range valid[1:] {
+		produce(t, producer, []*kgo.Record{r})
+		time.Sleep(30 * time.Millisecond)
+	}
+	if time.Since(start) > interval/2 {
+		t.Skipf("producing %d orders took %v: too slow a machine to tell one transaction of them from several", n, time.Since(start))
+	}
+	if tx := next(); !tx.Committed || tx.Records != n {
+		t.Errorf("second transaction %+v, want the %d orders of the interval in it, committed", tx, n)
+	}
 }
 
 // TestRunExactlyOnce writes valid, invalid and repeated records to
