@@ -127,12 +127,14 @@ func (r StreamsRun) String() string {
 		len(r.Samples), r.Lost)
 }
 
-// CPUPerOrder is the median of the Kafka Streams runs' CPU per order.
+// CPUPerOrder is the median of the Kafka Streams runs' CPU per order,
+// JVM and broker.
 func (s StreamsRate) CPUPerOrder() time.Duration {
-	return time.Duration(medianOf(s.KS, func(r StreamsRun) float64 { return float64(r.CPUPerOrder()) }))
+	return s.part(func(r StreamsRun) time.Duration { return r.JVM + r.Broker })
 }
 
-// part is the median CPU per order of one side of the Kafka Streams runs.
+// part is the median of the Kafka Streams runs' CPU per order of what f
+// picks from each run.
 func (s StreamsRate) part(f func(StreamsRun) time.Duration) time.Duration {
 	return time.Duration(medianOf(s.KS, func(r StreamsRun) float64 { return float64(perOrder(f(r), int64(r.Orders))) }))
 }
